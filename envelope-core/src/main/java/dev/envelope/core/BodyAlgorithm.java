@@ -1,0 +1,41 @@
+package dev.envelope.core;
+
+/**
+ * How an envelope's body is encrypted under its data key. Format v1 defines one; see {@code
+ * docs/FORMAT.md} §4.
+ */
+public enum BodyAlgorithm {
+  /**
+   * c2sp.org/chunked-encryption instantiated with AES-256-GCM and HKDF-Expand-SHA-512 (16 KiB
+   * chunks, 24-byte salt, 32-byte key commitment). Id 1 in the header.
+   */
+  COBBLESTONE_256(1, "cobblestone-256");
+
+  private final int id;
+  private final String label;
+
+  BodyAlgorithm(int id, String label) {
+    this.id = id;
+    this.label = label;
+  }
+
+  /** The number written in the header. */
+  public int id() {
+    return id;
+  }
+
+  /** The name shown by {@code inspect}. */
+  public String label() {
+    return label;
+  }
+
+  static BodyAlgorithm fromId(long id) {
+    for (BodyAlgorithm a : values()) {
+      if (a.id == id) {
+        return a;
+      }
+    }
+    throw new MalformedEnvelopeException(
+        "unsupported body algorithm " + id + "; this version reads: cobblestone-256 (1)");
+  }
+}

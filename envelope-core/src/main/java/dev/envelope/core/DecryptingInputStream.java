@@ -1,0 +1,101 @@
+package dev.envelope.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * Opens a Cobblestone body chunk by chunk. Holds one sealed and one plain chunk in memory and
+ * releases a chunk's plaintext only after its tag verified. A full-size chunk is never final, so
+ * the stream only reports end-of-data after it authenticated a short final chunk and found nothing
+ * after it; truncation and appended bytes are errors. Once it failed, every later read fails the
+ * same way.
+ */
+final class DecryptingInputStream extends InputStream {
+  private final InputStream source;
+  private final Cobblestone.ChunkCipher chunks;
+  private final byte[] sealed = new byte[Cobblestone.SEALED_CHUNK_BYTES];
+  private final byte[] plain = new byte[Cobblestone.CHUNK_BYTES];
+  private int position;
+  private int limit;
+  private long index;
+  private boolean finished;
+  private RuntimeException failure;
+  private boolean closed;
+
+  DecryptingInputStream(InputStream source, Cobblestone.ChunkCipher chunks) {
+    this.source = source;
+    this.chunks = chunks;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    if (closed) {
+      throw new IOException("the decrypting stream is closed");
+    }
+    if (len == 0) {
+      return 0;
+    }
+    while (position == limit) {
+      if (failure != null) {
+        throw failure;
+      }
+      if (finished) {
+        return -1;
+      }
+      nextChunk();
+    }
+    int n = Math.min(len, limit - position);
+    System.arraycopy(plain, position, b, off, n);
+    position += n;
+    return n;
+  }
+
+  @Override
+  public int available() {
+    return limit - position;
+  }
+
+  private void nextChunk() throws IOException {
+    int n = source.readNBytes(sealed, 0, sealed.length);
+    try {
+      if (n < Cobblestone.TAG_BYTES) {
+        throw new AuthenticationException(
+            "the envelope is truncated: it ends " + (index == 0 ? "before its first chunk"
+                : "after chunk " + (index - 1)) + " without the final chunk");
+      }
+      position = 0;
+      limit = chunks.open(index++, sealed, 0, n, plain, 0);
+      if (n < sealed.length) {
+        // A short chunk is the last; anything after it was appended.
+        if (source.read() != -1) {
+          Arrays.fill(plain, (byte) 0);
+          limit = 0;
+          throw new AuthenticationException(
+              "the envelope has bytes after its final chunk: it was altered");
+        }
+        finished = true;
+      }
+    } catch (EnvelopeException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      Arrays.fill(plain, (byte) 0);
+      source.close();
+    }
+  }
+}

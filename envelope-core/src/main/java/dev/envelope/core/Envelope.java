@@ -1,0 +1,507 @@
+package dev.envelope.core;
+
+import dev.envelope.core.EnvelopeHeader.Recipient;
+import dev.envelope.core.EnvelopeInfo.KekStatus;
+import dev.envelope.core.EnvelopeInfo.RecipientInfo;
+import dev.envelope.core.local.LocalKekProvider;
+import dev.envelope.core.local.TinkKeysetKekProvider;
+import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapAlgorithm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.SortedMap;
+
+/**
+ * Envelope encryption under a shared {@link KeyPolicy}: seals a message with a fresh AES-256 data
+ * key, wraps that key under every KEK the policy lists for the logical key, and writes one portable
+ * envelope ({@code docs/FORMAT.md}) that any cluster sharing the policy can open with any one of
+ * those KEKs.
+ *
+ * <pre>{@code
+ * try (Envelope envelope = Envelope.builder()
+ *     .policy(KeyPolicy.load(Path.of("/etc/envelope/policy.yaml")))
+ *     .localConfig(LocalConfig.load(Path.of("/etc/envelope/local.yaml")))
+ *     .build()) {
+ *   byte[] sealed = envelope.encrypt("payments", plaintext, Map.of("tenant", "acme"));
+ *   byte[] opened = envelope.decrypt(sealed, Map.of("tenant", "acme"));
+ * }
+ * }</pre>
+ *
+ * <p><b>Context.</b> Every call takes a context map (use {@code Map.of()} for none). It is stored
+ * in the envelope's header, authenticated with the body, and decrypt requires the caller to pass
+ * the same map: a record of tenant A can't be served as tenant B's.
+ *
+ * <p><b>Which KEKs are used.</b> Encrypt wraps under the logical key's {@code keks}; decrypt tries
+ * the envelope's recipients that the policy names for that logical key ({@code keks} and {@code
+ * decryptOnly}), in the local config's preference order, and falls back to the next on failure.
+ * A KEK named only by an envelope is never used.
+ *
+ * <p><b>Errors.</b> Every failure is an unchecked {@link EnvelopeException}: {@link
+ * MalformedEnvelopeException}, {@link AuthenticationException}, {@link KeyUnavailableException},
+ * {@link InvalidPolicyException}. Nothing unauthenticated is ever returned.
+ *
+ * <p>Immutable and thread-safe: build one per application and share it. {@link #close()} zeroes
+ * the key material of opened KEKs.
+ */
+public final class Envelope implements AutoCloseable {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final KeyPolicy policy;
+  private final EnvelopeLimits limits;
+  private final KekRegistry registry;
+  private final Recipients recipients;
+  private volatile boolean closed;
+
+  private Envelope(Builder b, Map<String, KekProvider> providers) {
+    this.policy = b.policy;
+    this.limits = b.limits;
+    this.registry = new KekRegistry(providers, b.localConfig);
+    this.recipients = new Recipients(registry, b.localConfig, b.limits);
+  }
+
+  /** Starts building an {@link Envelope}; a key policy is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------------------------- encrypt
+
+  /**
+   * Seals {@code plaintext} under the logical key {@code logicalKeyId}.
+   *
+   * @param logicalKeyId a key of the policy, e.g. {@code payments}
+   * @param plaintext the message, up to about 2 GiB (use {@link #encryptingStream} beyond)
+   * @param context stored and authenticated; decrypt must pass the same map ({@code Map.of()} for
+   *     none)
+   * @return the envelope
+   * @throws KeyUnavailableException if the policy lacks the key or fewer than {@code minWrap} KEKs
+   *     could wrap
+   * @throws IllegalArgumentException if an argument is null or the context exceeds the limits
+   */
+  public byte[] encrypt(String logicalKeyId, byte[] plaintext, Map<String, String> context) {
+    requireArgument(plaintext, "plaintext");
+    Seal seal = seal(logicalKeyId, context);
+    try {
+      long total = seal.header.length + Cobblestone.bodyLength(plaintext.length);
+      if (total > Integer.MAX_VALUE - 64) {
+        throw new IllegalArgumentException("a plaintext of " + plaintext.length
+            + " bytes is too large for the byte[] API; use encryptingStream");
+      }
+      byte[] out = Arrays.copyOf(seal.header, (int) total);
+      byte[] dek = seal.dataKey.toByteArray();
+      try {
+        Cobblestone.encryptInto(dek, seal.salt, seal.authenticated, plaintext, out, seal.header.length);
+      } finally {
+        Arrays.fill(dek, (byte) 0);
+      }
+      return out;
+    } finally {
+      seal.dataKey.destroy();
+    }
+  }
+
+  /**
+   * Returns a stream that seals what is written to it into {@code sink}. It holds one 16 KiB chunk
+   * in memory, whatever the size of the message; the envelope is complete only after {@link
+   * OutputStream#close()}, which also closes {@code sink}. The header is written before this method
+   * returns.
+   *
+   * @throws KeyUnavailableException as {@link #encrypt}
+   * @throws UncheckedIOException if writing the header to {@code sink} fails
+   */
+  public OutputStream encryptingStream(
+      String logicalKeyId, OutputStream sink, Map<String, String> context) {
+    requireArgument(sink, "sink");
+    Seal seal = seal(logicalKeyId, context);
+    byte[] dek = seal.dataKey.toByteArray();
+    try {
+      Cobblestone.MessageKeys keys = Cobblestone.derive(dek, seal.salt, seal.authenticated);
+      sink.write(seal.header);
+      sink.write(seal.salt);
+      sink.write(keys.commitment);
+      return new EncryptingOutputStream(sink, new Cobblestone.ChunkCipher(keys));
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the envelope header failed", e);
+    } finally {
+      Arrays.fill(dek, (byte) 0);
+      seal.dataKey.destroy();
+    }
+  }
+
+  /** What sealing one message needs: header bytes, a data key and a salt. */
+  private record Seal(byte[] authenticated, byte[] header, SecretBytes dataKey, byte[] salt) {}
+
+  private Seal seal(String logicalKeyId, Map<String, String> context) {
+    requireOpen();
+    LogicalKey key = logicalKey(logicalKeyId);
+    SortedMap<String, String> ctx = HeaderCodec.checkedContext(context, limits);
+    byte[] authenticated = HeaderCodec.encodeAuthenticated(BodyAlgorithm.COBBLESTONE_256, key.id(), ctx);
+    if (authenticated.length - HeaderCodec.PREFIX_BYTES > limits.maxProtectedHeaderBytes()) {
+      throw new IllegalArgumentException("the key id and context need "
+          + (authenticated.length - HeaderCodec.PREFIX_BYTES) + " header bytes; at most "
+          + limits.maxProtectedHeaderBytes() + " allowed (EnvelopeLimits.maxProtectedHeaderBytes)");
+    }
+    byte[] dek = new byte[Cobblestone.KEY_BYTES];
+    RANDOM.nextBytes(dek);
+    SecretBytes dataKey = SecretBytes.adopt(dek);
+    try {
+      byte[] recipientBytes = HeaderCodec.encodeRecipients(recipients.wrapAll(key, dataKey));
+      if (recipientBytes.length - 2 > limits.maxRecipientsBytes()) {
+        throw new InvalidPolicyException(policy.source(), "keys." + key.id(),
+            "the wrapped data keys need " + (recipientBytes.length - 2) + " bytes, above"
+                + " EnvelopeLimits.maxRecipientsBytes (" + limits.maxRecipientsBytes() + ")");
+      }
+      byte[] header = Arrays.copyOf(authenticated, authenticated.length + recipientBytes.length);
+      System.arraycopy(recipientBytes, 0, header, authenticated.length, recipientBytes.length);
+      byte[] salt = new byte[Cobblestone.SALT_BYTES];
+      RANDOM.nextBytes(salt);
+      return new Seal(authenticated, header, dataKey, salt);
+    } catch (RuntimeException e) {
+      dataKey.destroy();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- decrypt
+
+  /**
+   * Opens an envelope sealed under a logical key of this policy.
+   *
+   * @param envelope the bytes {@link #encrypt} returned
+   * @param context the context it was sealed with
+   * @return the plaintext
+   * @throws MalformedEnvelopeException if the bytes are not a readable envelope
+   * @throws AuthenticationException if the context differs or anything was altered or truncated
+   * @throws KeyUnavailableException if no recipient's KEK is allowed here or could unwrap
+   */
+  public byte[] decrypt(byte[] envelope, Map<String, String> context) {
+    requireArgument(envelope, "envelope");
+    requireOpen();
+    EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
+    checkContext(header, context);
+    LogicalKey key = logicalKeyOf(header);
+    int bodyLength = envelope.length - header.length;
+    if (bodyLength < Cobblestone.PREFIX_BYTES) {
+      throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+          + " the 56-byte salt and key commitment");
+    }
+    byte[] prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
+    Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
+    unlocked.dataKey().destroy();
+    return Cobblestone.decryptChunks(unlocked.keys(), envelope, header.length, bodyLength);
+  }
+
+  /**
+   * Returns a stream of the plaintext of the envelope read from {@code source}. The header is read
+   * and the data key unwrapped before this method returns; then each 16 KiB chunk is released only
+   * after it authenticated. End-of-stream is reported only after the final chunk authenticated, so
+   * a truncated envelope always ends in an {@link AuthenticationException} thrown from {@code
+   * read}. Closing the stream closes {@code source}.
+   *
+   * @throws MalformedEnvelopeException, AuthenticationException, KeyUnavailableException as {@link
+   *     #decrypt}, here or from {@code read}
+   * @throws UncheckedIOException if reading the header fails
+   */
+  public InputStream decryptingStream(InputStream source, Map<String, String> context) {
+    requireArgument(source, "source");
+    requireOpen();
+    try {
+      EnvelopeHeader header = HeaderCodec.read(source, limits);
+      checkContext(header, context);
+      LogicalKey key = logicalKeyOf(header);
+      byte[] prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
+      if (prefix.length < Cobblestone.PREFIX_BYTES) {
+        throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+            + " the 56-byte salt and key commitment");
+      }
+      Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
+      unlocked.dataKey().destroy();
+      return new DecryptingInputStream(source, new Cobblestone.ChunkCipher(unlocked.keys()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the envelope header failed", e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- rewrap
+
+  /**
+   * Re-wraps an envelope's data key under the policy's current {@code keks}, dropping every other
+   * recipient (such as {@code decryptOnly} KEKs). The protected header and the body are copied byte
+   * for byte; no plaintext is produced. The data key is checked against the body's key commitment
+   * before it is re-wrapped.
+   *
+   * @throws MalformedEnvelopeException, AuthenticationException, KeyUnavailableException as {@link
+   *     #decrypt}
+   */
+  public byte[] rewrap(byte[] envelope) {
+    requireArgument(envelope, "envelope");
+    requireOpen();
+    EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
+    if (envelope.length - header.length < Cobblestone.PREFIX_BYTES) {
+      throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+          + " the 56-byte salt and key commitment");
+    }
+    byte[] prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
+    byte[] newRecipients = rewrappedRecipients(header, prefix);
+    byte[] out = new byte[header.authenticated.length + newRecipients.length + envelope.length - header.length];
+    System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
+    System.arraycopy(newRecipients, 0, out, header.authenticated.length, newRecipients.length);
+    System.arraycopy(envelope, header.length, out, header.authenticated.length + newRecipients.length,
+        envelope.length - header.length);
+    return out;
+  }
+
+  /**
+   * As {@link #rewrap(byte[])}, for envelopes of any size: reads {@code source} and writes the
+   * rewrapped envelope to {@code sink}, copying the body through a small buffer. Neither stream is
+   * closed. The body is not authenticated chunk by chunk (that needs the context); decrypt still
+   * checks it.
+   *
+   * @throws UncheckedIOException if reading or writing fails
+   */
+  public void rewrap(InputStream source, OutputStream sink) {
+    requireArgument(source, "source");
+    requireArgument(sink, "sink");
+    requireOpen();
+    try {
+      EnvelopeHeader header = HeaderCodec.read(source, limits);
+      byte[] prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
+      if (prefix.length < Cobblestone.PREFIX_BYTES) {
+        throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+            + " the 56-byte salt and key commitment");
+      }
+      byte[] newRecipients = rewrappedRecipients(header, prefix);
+      sink.write(header.authenticated);
+      sink.write(newRecipients);
+      sink.write(prefix);
+      source.transferTo(sink);
+    } catch (IOException e) {
+      throw new UncheckedIOException("rewrapping failed on I/O", e);
+    }
+  }
+
+  private byte[] rewrappedRecipients(EnvelopeHeader header, byte[] prefix) {
+    LogicalKey key = logicalKeyOf(header);
+    Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
+    try {
+      return HeaderCodec.encodeRecipients(recipients.wrapAll(key, unlocked.dataKey()));
+    } finally {
+      unlocked.dataKey().destroy();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- inspect
+
+  /**
+   * Reads an envelope's header without any key. Recipients show their KEK reference only; use
+   * {@link #inspect(byte[], KeyPolicy)} to resolve them to URIs.
+   *
+   * @throws MalformedEnvelopeException if the header is not readable
+   */
+  public static EnvelopeInfo inspect(byte[] envelope) {
+    return inspect(envelope, null);
+  }
+
+  /**
+   * Reads an envelope's header and resolves its recipients against {@code policy} (which may be
+   * null).
+   */
+  public static EnvelopeInfo inspect(byte[] envelope, KeyPolicy policy) {
+    requireArgument(envelope, "envelope");
+    EnvelopeHeader header = HeaderCodec.parse(envelope, EnvelopeLimits.DEFAULTS);
+    long body = envelope.length - header.length;
+    return info(header, body, policy);
+  }
+
+  /**
+   * Reads only the header from {@code source} (the body is left unread), resolving recipients
+   * against {@code policy} (which may be null).
+   *
+   * @throws UncheckedIOException if reading fails
+   */
+  public static EnvelopeInfo inspect(InputStream source, KeyPolicy policy) {
+    requireArgument(source, "source");
+    try {
+      return info(HeaderCodec.read(source, EnvelopeLimits.DEFAULTS), -1, policy);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the envelope header failed", e);
+    }
+  }
+
+  private static EnvelopeInfo info(EnvelopeHeader header, long bodyBytes, KeyPolicy policy) {
+    Optional<LogicalKey> key = policy == null ? Optional.empty() : policy.key(header.logicalKeyId);
+    List<RecipientInfo> infos = new ArrayList<>();
+    for (Recipient r : header.recipients) {
+      Optional<String> uri = key.flatMap(k -> k.kekFor(r.kekRef()));
+      KekStatus status = policy == null ? KekStatus.UNRESOLVED
+          : uri.isEmpty() ? KekStatus.NOT_IN_POLICY
+          : key.get().isDecryptOnly(uri.get()) ? KekStatus.DECRYPT_ONLY : KekStatus.ACTIVE;
+      infos.add(new RecipientInfo(KekUris.hex(r.kekRef()), uri, status,
+          WrapAlgorithm.of(r.wrapAlgorithm()), r.wrappedKey().length));
+    }
+    long plaintext = bodyBytes < 0 ? -1 : Cobblestone.plaintextLength(bodyBytes);
+    return new EnvelopeInfo(HeaderCodec.FORMAT_VERSION, header.algorithm, header.logicalKeyId,
+        header.context, infos, header.length, bodyBytes, plaintext);
+  }
+
+  // ---------------------------------------------------------------------------------- misc
+
+  /** The key policy this facade enforces. */
+  public KeyPolicy policy() {
+    return policy;
+  }
+
+  /** The limits applied to envelopes read and written. */
+  public EnvelopeLimits limits() {
+    return limits;
+  }
+
+  /** Closes the opened KEKs and zeroes their key material. Later calls fail. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    registry.close();
+  }
+
+  private LogicalKey logicalKey(String id) {
+    if (id == null || id.isEmpty()) {
+      throw new IllegalArgumentException("logical key id must be a non-empty string");
+    }
+    return policy.key(id).orElseThrow(() -> new KeyUnavailableException(
+        "the key policy (" + policy.source() + ") has no logical key '" + id + "'; it has: "
+            + String.join(", ", policy.keyIds()), false));
+  }
+
+  private LogicalKey logicalKeyOf(EnvelopeHeader header) {
+    return policy.key(header.logicalKeyId).orElseThrow(() -> new KeyUnavailableException(
+        "the envelope was sealed under logical key '" + header.logicalKeyId + "', which the key"
+            + " policy (" + policy.source() + ") does not name", false));
+  }
+
+  private void checkContext(EnvelopeHeader header, Map<String, String> context) {
+    SortedMap<String, String> given = HeaderCodec.checkedContext(context, limits);
+    if (!given.equals(header.context)) {
+      // Name keys only: values may be identifiers a log need not carry.
+      throw new AuthenticationException("the context given does not match the one the envelope"
+          + " was sealed with (sealed keys " + header.context.keySet() + ", given keys "
+          + given.keySet() + (given.keySet().equals(header.context.keySet()) ? ", values differ" : "")
+          + ")");
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this Envelope was closed");
+    }
+  }
+
+  private static void requireArgument(Object value, String name) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " must not be null");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Envelope[" + policy + "]";
+  }
+
+  /** Builds an {@link Envelope}. Not thread-safe; the result is. */
+  public static final class Builder {
+    private KeyPolicy policy;
+    private LocalConfig localConfig = LocalConfig.empty();
+    private EnvelopeLimits limits = EnvelopeLimits.DEFAULTS;
+    private final List<KekProvider> explicit = new ArrayList<>();
+    private boolean discover;
+
+    private Builder() {}
+
+    /** The shared key policy (required). */
+    public Builder policy(KeyPolicy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    /** This cluster's settings (default: {@link LocalConfig#empty()}). */
+    public Builder localConfig(LocalConfig localConfig) {
+      this.localConfig = localConfig == null ? LocalConfig.empty() : localConfig;
+      return this;
+    }
+
+    /** Limits on envelopes read and written (default: {@link EnvelopeLimits#DEFAULTS}). */
+    public Builder limits(EnvelopeLimits limits) {
+      this.limits = limits == null ? EnvelopeLimits.DEFAULTS : limits;
+      return this;
+    }
+
+    /**
+     * Registers a KEK provider for its schemes. An explicitly registered provider takes precedence
+     * over a built-in or discovered one for the same scheme; two explicit ones for a scheme are an
+     * error.
+     */
+    public Builder provider(KekProvider provider) {
+      requireArgument(provider, "provider");
+      explicit.add(provider);
+      return this;
+    }
+
+    /**
+     * Also registers the providers found by {@link ServiceLoader} on the class path. Off by
+     * default: any jar on the class path could register a provider, and one that claims a scheme
+     * would receive data keys to wrap. Two discovered providers for one scheme are an error.
+     */
+    public Builder discoverProviders() {
+      this.discover = true;
+      return this;
+    }
+
+    /**
+     * The facade.
+     *
+     * @throws IllegalStateException if no policy was set or two providers claim one scheme
+     */
+    public Envelope build() {
+      if (policy == null) {
+        throw new IllegalStateException("a key policy is required: call policy(KeyPolicy.load(...))");
+      }
+      Map<String, KekProvider> providers = new LinkedHashMap<>();
+      for (KekProvider builtIn : List.of(new LocalKekProvider(), new TinkKeysetKekProvider())) {
+        builtIn.schemes().forEach(s -> providers.put(s, builtIn));
+      }
+      if (discover) {
+        Map<String, KekProvider> found = new LinkedHashMap<>();
+        for (KekProvider p : ServiceLoader.load(KekProvider.class)) {
+          claim(found, p, "discovered");
+        }
+        providers.putAll(found);
+      }
+      Map<String, KekProvider> chosen = new LinkedHashMap<>();
+      for (KekProvider p : explicit) {
+        claim(chosen, p, "registered");
+      }
+      providers.putAll(chosen);
+      return new Envelope(this, providers);
+    }
+
+    private static void claim(Map<String, KekProvider> map, KekProvider p, String how) {
+      for (String scheme : p.schemes()) {
+        KekProvider previous = map.putIfAbsent(scheme, p);
+        if (previous != null && previous.getClass() != p.getClass()) {
+          throw new IllegalStateException("two " + how + " KEK providers claim scheme '" + scheme
+              + "': " + previous.getClass().getName() + " and " + p.getClass().getName());
+        }
+      }
+    }
+  }
+}

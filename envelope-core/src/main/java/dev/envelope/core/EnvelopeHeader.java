@@ -1,0 +1,35 @@
+package dev.envelope.core;
+
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * A parsed envelope header (format v1). {@code authenticated} holds the exact bytes the body's
+ * context is computed from: the prefix through the end of the protected header.
+ */
+final class EnvelopeHeader {
+  /** One wrapped copy of the data key. */
+  record Recipient(byte[] kekRef, long wrapAlgorithm, byte[] wrappedKey) {}
+
+  final BodyAlgorithm algorithm;
+  final String logicalKeyId;
+  final SortedMap<String, String> context;
+  final List<Recipient> recipients;
+  final byte[] authenticated;
+  final int length;
+
+  EnvelopeHeader(
+      BodyAlgorithm algorithm,
+      String logicalKeyId,
+      SortedMap<String, String> context,
+      List<Recipient> recipients,
+      byte[] authenticated,
+      int length) {
+    this.algorithm = algorithm;
+    this.logicalKeyId = logicalKeyId;
+    this.context = context;
+    this.recipients = recipients;
+    this.authenticated = authenticated;
+    this.length = length;
+  }
+}

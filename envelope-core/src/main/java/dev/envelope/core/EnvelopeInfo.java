@@ -1,0 +1,66 @@
+package dev.envelope.core;
+
+import dev.envelope.core.spi.WrapAlgorithm;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What an envelope's header says, read without any key: format version, body algorithm, logical
+ * key, stored context and recipients. Returned by {@link Envelope#inspect(byte[])}. The context is
+ * stored in clear in every envelope, so showing it reveals nothing new.
+ *
+ * @param formatVersion the format version (1)
+ * @param algorithm the body algorithm
+ * @param logicalKeyId the logical key it was sealed under
+ * @param context the stored context, sorted by key
+ * @param recipients one entry per wrapped copy of the data key
+ * @param headerBytes the header's length in bytes
+ * @param bodyBytes the body's length, or -1 when read from a stream
+ * @param plaintextBytes the plaintext's length as the body's length implies, or -1 when unknown or
+ *     when the body's length is impossible (truncated)
+ */
+public record EnvelopeInfo(
+    int formatVersion,
+    BodyAlgorithm algorithm,
+    String logicalKeyId,
+    Map<String, String> context,
+    List<RecipientInfo> recipients,
+    int headerBytes,
+    long bodyBytes,
+    long plaintextBytes) {
+
+  /** Copies the collections. */
+  public EnvelopeInfo {
+    context = Map.copyOf(context);
+    recipients = List.copyOf(recipients);
+  }
+
+  /** How a recipient's KEK stands in a key policy. */
+  public enum KekStatus {
+    /** Inspected without a policy. */
+    UNRESOLVED,
+    /** One of the logical key's {@code keks}. */
+    ACTIVE,
+    /** One of its {@code decryptOnly} KEKs: rewrap to drop it. */
+    DECRYPT_ONLY,
+    /** Not named by the policy for this logical key. */
+    NOT_IN_POLICY
+  }
+
+  /**
+   * One recipient.
+   *
+   * @param kekReference the 8-byte KEK reference in hex (SHA-256 prefix of the KEK URI)
+   * @param kekUri the KEK URI, when a policy was given and names it
+   * @param status how the KEK stands in the policy
+   * @param wrapAlgorithm how the data key was wrapped
+   * @param wrappedKeyBytes length of the wrapped data key
+   */
+  public record RecipientInfo(
+      String kekReference,
+      Optional<String> kekUri,
+      KekStatus status,
+      WrapAlgorithm wrapAlgorithm,
+      int wrappedKeyBytes) {}
+}

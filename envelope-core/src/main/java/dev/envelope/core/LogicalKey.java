@@ -1,0 +1,138 @@
+package dev.envelope.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One logical key of the {@link KeyPolicy}: the KEKs new data keys are wrapped under ({@link
+ * #keks()}), the retiring ones that may still unwrap ({@link #decryptOnly()}), and how many wraps
+ * must succeed for an encrypt to succeed ({@link #minWrap()}). Immutable.
+ */
+public final class LogicalKey {
+  private final String id;
+  private final List<String> keks;
+  private final List<String> decryptOnly;
+  private final int minWrap;
+  private final List<byte[]> references;
+
+  private LogicalKey(String id, List<String> keks, List<String> decryptOnly, int minWrap) {
+    this.id = id;
+    this.keks = List.copyOf(keks);
+    this.decryptOnly = List.copyOf(decryptOnly);
+    this.minWrap = minWrap;
+    List<byte[]> refs = new ArrayList<>();
+    for (String uri : allKeks()) {
+      refs.add(KekUris.reference(uri));
+    }
+    this.references = refs;
+  }
+
+  static LogicalKey parse(PolicyDocument doc, String id, JsonNode node, String path) {
+    doc.allowOnly(node, path, Set.of("keks", "decryptOnly", "minWrap"));
+    List<String> keks = doc.stringList(node.get("keks"), path + ".keks");
+    List<String> decryptOnly = doc.stringList(node.get("decryptOnly"), path + ".decryptOnly");
+    int minWrap = keks.size();
+    JsonNode mw = node.get("minWrap");
+    if (mw != null) {
+      if (!mw.isInt()) {
+        throw new InvalidPolicyException(doc.source, path + ".minWrap", "must be a whole number");
+      }
+      minWrap = mw.intValue();
+    }
+    return of(doc, id, keks, decryptOnly, minWrap, path);
+  }
+
+  static LogicalKey of(
+      PolicyDocument doc, String id, List<String> keks, List<String> decryptOnly, int minWrap,
+      String path) {
+    if (keks == null || keks.isEmpty()) {
+      throw new InvalidPolicyException(doc.source, path + ".keks",
+          "must list at least one KEK URI that new data keys are wrapped under");
+    }
+    List<String> dec = decryptOnly == null ? List.of() : decryptOnly;
+    Set<String> seen = new HashSet<>();
+    Set<String> refs = new HashSet<>();
+    checkUris(doc, keks, path + ".keks", seen, refs);
+    checkUris(doc, dec, path + ".decryptOnly", seen, refs);
+    if (minWrap < 1 || minWrap > keks.size()) {
+      throw new InvalidPolicyException(doc.source, path + ".minWrap",
+          "must be between 1 and the number of keks (" + keks.size() + "), found " + minWrap);
+    }
+    return new LogicalKey(id, keks, dec, minWrap);
+  }
+
+  private static void checkUris(
+      PolicyDocument doc, List<String> uris, String path, Set<String> seen, Set<String> refs) {
+    for (int i = 0; i < uris.size(); i++) {
+      String uri = uris.get(i);
+      String where = path + "[" + i + "]";
+      if (!KekUris.isValid(uri)) {
+        throw new InvalidPolicyException(doc.source, where,
+            "not a KEK URI: expected scheme://name with a lower-case scheme such as local,"
+                + " tink-keyset, aws-kms, gcp-kms, azure-kv or pkcs11, and no spaces");
+      }
+      if (!seen.add(uri)) {
+        throw new InvalidPolicyException(doc.source, where,
+            "the KEK " + uri + " is listed twice for this logical key (in keks or decryptOnly)");
+      }
+      if (!refs.add(KekUris.hex(KekUris.reference(uri)))) {
+        throw new InvalidPolicyException(doc.source, where,
+            "the KEK reference (SHA-256 prefix) of " + uri + " collides with another KEK of this key");
+      }
+    }
+  }
+
+  /** The logical key id. */
+  public String id() {
+    return id;
+  }
+
+  /** KEKs every new data key is wrapped under, in policy order. */
+  public List<String> keks() {
+    return keks;
+  }
+
+  /** Retiring KEKs: used to unwrap, never to wrap. */
+  public List<String> decryptOnly() {
+    return decryptOnly;
+  }
+
+  /** How many of {@link #keks()} must wrap a new data key for encrypt to succeed. */
+  public int minWrap() {
+    return minWrap;
+  }
+
+  /** {@link #keks()} then {@link #decryptOnly()}: every KEK allowed to unwrap. */
+  public List<String> allKeks() {
+    List<String> all = new ArrayList<>(keks);
+    all.addAll(decryptOnly);
+    return all;
+  }
+
+  /** The KEK URI whose reference is {@code reference}, if this key allows it to unwrap. */
+  Optional<String> kekFor(byte[] reference) {
+    List<String> all = allKeks();
+    for (int i = 0; i < references.size(); i++) {
+      if (Arrays.equals(references.get(i), reference)) {
+        return Optional.of(all.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** True if {@code uri} is a decrypt-only (retiring) KEK of this key. */
+  boolean isDecryptOnly(String uri) {
+    return decryptOnly.contains(uri);
+  }
+
+  @Override
+  public String toString() {
+    return "LogicalKey[" + id + ", keks=" + keks + ", decryptOnly=" + decryptOnly
+        + ", minWrap=" + minWrap + "]";
+  }
+}

@@ -1,0 +1,133 @@
+package dev.envelope.core.local;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.envelope.core.AuthenticationException;
+import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.ProviderSettings;
+import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapAlgorithm;
+import dev.envelope.core.spi.WrapContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The {@code tink-keyset://NAME} KEK: a Tink AEAD keyset in cleartext JSON at {@code
+ * <dir>/NAME.json}. Wrap = the keyset's primary AEAD over the data key with the wrap context as
+ * associated data; unwrap tries every key of the keyset (Tink's output prefix picks it), so the KEK
+ * can be rotated inside the keyset: add a key, make it primary, keep the old one until every
+ * envelope was rewrapped.
+ *
+ * <p>Settings ({@code providers.tink-keyset}): {@code dir}, the keyset directory (default: the
+ * working directory).
+ */
+public final class TinkKeysetKekProvider implements KekProvider {
+  /** The URI scheme served. */
+  public static final String SCHEME = "tink-keyset";
+
+  static {
+    try {
+      AeadConfig.register();
+    } catch (GeneralSecurityException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of(SCHEME);
+  }
+
+  @Override
+  public Kek open(String uri, ProviderSettings settings) {
+    String name = KeyFiles.name(uri, SCHEME);
+    Path file = KeyFiles.directory(settings).resolve(name + ".json");
+    byte[] json = KeyFiles.read(file, uri);
+    try {
+      KeysetHandle handle = TinkJsonProtoKeysetFormat.parseKeyset(
+          new String(json, StandardCharsets.UTF_8), InsecureSecretKeyAccess.get());
+      Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
+      return new TinkKek(uri, aead);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new KeyUnavailableException(
+          "the file of " + uri + " at " + file + " is not a cleartext Tink AEAD keyset in JSON ("
+              + e.getClass().getSimpleName() + ")", false, e);
+    } finally {
+      Arrays.fill(json, (byte) 0);
+    }
+  }
+
+  /**
+   * Creates a keyset file with one AES-256-GCM key, owner-only permissions.
+   *
+   * @throws java.nio.file.FileAlreadyExistsException if the file exists
+   */
+  public static void generate(Path file) throws IOException {
+    try {
+      KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
+      String json = TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+      KeyFiles.writeOwnerOnly(file, json.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("Tink could not create an AES-256-GCM keyset", e);
+    }
+  }
+
+  private static final class TinkKek implements Kek {
+    private final String uri;
+    private final Aead aead;
+
+    TinkKek(String uri, Aead aead) {
+      this.uri = uri;
+      this.aead = aead;
+    }
+
+    @Override
+    public String uri() {
+      return uri;
+    }
+
+    @Override
+    public WrapAlgorithm algorithm() {
+      return WrapAlgorithm.TINK_AEAD;
+    }
+
+    @Override
+    public byte[] wrap(SecretBytes dataKey, WrapContext context) {
+      byte[] dek = dataKey.toByteArray();
+      try {
+        return aead.encrypt(dek, context.associatedData());
+      } catch (GeneralSecurityException e) {
+        throw new KeyUnavailableException("the Tink keyset " + uri + " could not wrap", false, e);
+      } finally {
+        Arrays.fill(dek, (byte) 0);
+      }
+    }
+
+    @Override
+    public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
+      try {
+        return SecretBytes.adopt(aead.decrypt(wrappedKey, context.associatedData()));
+      } catch (GeneralSecurityException e) {
+        throw new AuthenticationException(
+            "the wrapped data key did not authenticate under " + uri
+                + " (another keyset, another logical key, or the envelope was altered)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "TinkKek[" + uri + "]";
+    }
+  }
+}

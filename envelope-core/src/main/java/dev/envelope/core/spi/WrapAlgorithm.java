@@ -1,0 +1,44 @@
+package dev.envelope.core.spi;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How a recipient's data key was wrapped: a small integer written in the envelope (format v1,
+ * {@code docs/FORMAT.md} §5) and a name shown by {@code inspect}.
+ *
+ * <p>The identifiers are a registry owned by the format: a provider uses one of the constants
+ * here, and a new wrap algorithm gets a new constant (and a new section in {@code FORMAT.md}) rather
+ * than a number chosen by the provider, so two plug-ins can never write the same number with
+ * different meanings.
+ */
+public record WrapAlgorithm(int id, String name) {
+  /** AES-256 key wrap with padding, RFC 5649 (the {@code local://} KEK). */
+  public static final WrapAlgorithm AES_256_KWP = new WrapAlgorithm(1, "A256KWP");
+
+  /**
+   * A Tink AEAD keyset's ciphertext (Tink output prefix, then the primitive's ciphertext), with the
+   * wrap context as associated data (the {@code tink-keyset://} KEK).
+   */
+  public static final WrapAlgorithm TINK_AEAD = new WrapAlgorithm(2, "TINK-AEAD");
+
+  private static final Map<Integer, WrapAlgorithm> KNOWN =
+      Map.of(AES_256_KWP.id, AES_256_KWP, TINK_AEAD.id, TINK_AEAD);
+
+  /** Validates the id range (1..2^31-1) and that the name is present. */
+  public WrapAlgorithm {
+    if (id <= 0) {
+      throw new IllegalArgumentException("wrap algorithm id must be positive, got " + id);
+    }
+    Objects.requireNonNull(name, "name");
+  }
+
+  /** The registered algorithm with this id, or a placeholder named {@code unknown(id)}. */
+  public static WrapAlgorithm of(long id) {
+    if (id <= 0 || id > Integer.MAX_VALUE) {
+      return new WrapAlgorithm(Integer.MAX_VALUE, "unknown(" + id + ")");
+    }
+    WrapAlgorithm known = KNOWN.get((int) id);
+    return known != null ? known : new WrapAlgorithm((int) id, "unknown(" + id + ")");
+  }
+}
