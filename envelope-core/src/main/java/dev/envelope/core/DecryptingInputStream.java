@@ -72,18 +72,20 @@ final class DecryptingInputStream extends InputStream {
             "the envelope is truncated: it ends " + (index == 0 ? "before its first chunk"
                 : "after chunk " + (index - 1)) + " without the final chunk");
       }
+      // Nothing of the previous chunk may be served again if this one fails.
       position = 0;
-      limit = chunks.open(index++, sealed, 0, n, plain, 0);
+      limit = 0;
+      int opened = chunks.open(index++, sealed, 0, n, plain, 0);
       if (n < sealed.length) {
         // A short chunk is the last; anything after it was appended.
         if (source.read() != -1) {
           Arrays.fill(plain, (byte) 0);
-          limit = 0;
           throw new AuthenticationException(
               "the envelope has bytes after its final chunk: it was altered");
         }
         finished = true;
       }
+      limit = opened;
     } catch (EnvelopeException e) {
       failure = e;
       throw e;

@@ -1,0 +1,100 @@
+package dev.envelope.core;
+
+import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.ProviderSettings;
+import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapAlgorithm;
+import dev.envelope.core.spi.WrapContext;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A test double of our own SPI (scheme {@code memory}): AES-GCM wraps under per-URI keys held in
+ * memory, with a call log and injectable failures. Registered in META-INF/services for the
+ * discovery tests. Providers of real KMSs are tested against their real SDKs elsewhere.
+ */
+public final class MemoryKekProvider implements KekProvider {
+  static final Map<String, byte[]> KEYS = new ConcurrentHashMap<>();
+  static final List<String> CALLS = new CopyOnWriteArrayList<>();
+  static final Map<String, Supplier<RuntimeException>> UNWRAP_FAILURES = new ConcurrentHashMap<>();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  static void reset() {
+    KEYS.clear();
+    CALLS.clear();
+    UNWRAP_FAILURES.clear();
+  }
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of("memory");
+  }
+
+  @Override
+  public Kek open(String uri, ProviderSettings settings) {
+    CALLS.add("open " + uri);
+    byte[] key = KEYS.computeIfAbsent(uri, u -> {
+      byte[] k = new byte[32];
+      RANDOM.nextBytes(k);
+      return k;
+    });
+    return new Kek() {
+      @Override
+      public String uri() {
+        return uri;
+      }
+
+      @Override
+      public WrapAlgorithm algorithm() {
+        return new WrapAlgorithm(9999, "TEST-AES-GCM");
+      }
+
+      @Override
+      public byte[] wrap(SecretBytes dataKey, WrapContext context) {
+        CALLS.add("wrap " + uri);
+        try {
+          byte[] iv = new byte[12];
+          RANDOM.nextBytes(iv);
+          Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+          c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, iv));
+          c.updateAAD(context.associatedData());
+          byte[] ct = c.doFinal(dataKey.toByteArray());
+          byte[] out = new byte[12 + ct.length];
+          System.arraycopy(iv, 0, out, 0, 12);
+          System.arraycopy(ct, 0, out, 12, ct.length);
+          return out;
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      @Override
+      public SecretBytes unwrap(byte[] wrapped, WrapContext context) {
+        CALLS.add("unwrap " + uri);
+        Supplier<RuntimeException> failure = UNWRAP_FAILURES.get(uri);
+        if (failure != null) {
+          throw failure.get();
+        }
+        try {
+          Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+          c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+              new GCMParameterSpec(128, wrapped, 0, 12));
+          c.updateAAD(context.associatedData());
+          return SecretBytes.adopt(c.doFinal(wrapped, 12, wrapped.length - 12));
+        } catch (GeneralSecurityException e) {
+          throw new AuthenticationException("memory KEK " + uri + ": wrapped key did not authenticate");
+        }
+      }
+    };
+  }
+}
