@@ -1,0 +1,32 @@
+package dev.envelope.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streams hold one chunk in memory: 256 MiB go through encryptingStream and decryptingStream in a
+ * JVM whose whole heap is 32 MiB.
+ */
+class StreamMemoryTest {
+  @Test
+  void streams256MibWithA32MibHeap(@TempDir Path dir) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder(java, "-Xmx32m", "-cp", System.getProperty("java.class.path"),
+        StreamMemoryMain.class.getName(), dir.toString(), "256")
+        .redirectErrorStream(true)
+        .start();
+    boolean finished = process.waitFor(180, TimeUnit.SECONDS);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(finished).as("finished in time").isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+    assertThat(output).contains("ok 268").contains("max heap 32 MiB");
+  }
+}
