@@ -209,8 +209,8 @@ public final class Envelope implements AutoCloseable {
    * a truncated envelope always ends in an {@link AuthenticationException} thrown from {@code
    * read}. Closing the stream closes {@code source}.
    *
-   * @throws MalformedEnvelopeException, AuthenticationException, KeyUnavailableException as {@link
-   *     #decrypt}, here or from {@code read}
+   * @throws EnvelopeException as {@link #decrypt}: here for the header and the data key, from
+   *     {@code read} for the body
    * @throws UncheckedIOException if reading the header fails
    */
   public InputStream decryptingStream(InputStream source, Map<String, String> context) {
@@ -241,8 +241,7 @@ public final class Envelope implements AutoCloseable {
    * for byte; no plaintext is produced. The data key is checked against the body's key commitment
    * before it is re-wrapped.
    *
-   * @throws MalformedEnvelopeException, AuthenticationException, KeyUnavailableException as {@link
-   *     #decrypt}
+   * @throws EnvelopeException as {@link #decrypt}, and as {@link #encrypt} for the new wraps
    */
   public byte[] rewrap(byte[] envelope) {
     requireArgument(envelope, "envelope");

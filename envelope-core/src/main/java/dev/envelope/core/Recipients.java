@@ -5,6 +5,7 @@ import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
@@ -117,7 +118,7 @@ final class Recipients {
         try {
           keys = Cobblestone.deriveAndCheck(dek, header.authenticated, saltAndCommitment, 0);
         } finally {
-          java.util.Arrays.fill(dek, (byte) 0);
+          Arrays.fill(dek, (byte) 0);
         }
         if (keys == null) {
           throw new AuthenticationException("the unwrapped data key does not match the envelope's"
