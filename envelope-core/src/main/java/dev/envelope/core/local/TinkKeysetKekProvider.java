@@ -56,7 +56,8 @@ public final class TinkKeysetKekProvider implements KekProvider {
     byte[] json = KeyFiles.read(file, uri);
     try {
       KeysetHandle handle = TinkJsonProtoKeysetFormat.parseKeyset(
-          new String(json, StandardCharsets.UTF_8), InsecureSecretKeyAccess.get());
+          new String(json, StandardCharsets.UTF_8), RegistryConfiguration.get(),
+          InsecureSecretKeyAccess.get());
       Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
       return new TinkKek(uri, aead);
     } catch (GeneralSecurityException | RuntimeException e) {
@@ -75,8 +76,10 @@ public final class TinkKeysetKekProvider implements KekProvider {
    */
   public static void generate(Path file) throws IOException {
     try {
-      KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
-      String json = TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+      KeysetHandle handle = KeysetHandle.generateNew(
+          PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get());
+      String json = TinkJsonProtoKeysetFormat.serializeKeyset(
+          handle, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
       KeyFiles.writeOwnerOnly(file, json.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Tink could not create an AES-256-GCM keyset", e);
