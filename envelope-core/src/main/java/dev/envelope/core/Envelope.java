@@ -338,6 +338,22 @@ public final class Envelope implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the header of the envelope in {@code file}, resolving recipients against {@code policy}
+   * (which may be null); the body is not read, its length comes from the file's size.
+   *
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public static EnvelopeInfo inspect(java.nio.file.Path file, KeyPolicy policy) {
+    requireArgument(file, "file");
+    try (InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file))) {
+      EnvelopeHeader header = HeaderCodec.read(in, EnvelopeLimits.DEFAULTS);
+      return info(header, java.nio.file.Files.size(file) - header.length, policy);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + file + " failed", e);
+    }
+  }
+
   private static EnvelopeInfo info(EnvelopeHeader header, long bodyBytes, KeyPolicy policy) {
     Optional<LogicalKey> key = policy == null ? Optional.empty() : policy.key(header.logicalKeyId);
     List<RecipientInfo> infos = new ArrayList<>();

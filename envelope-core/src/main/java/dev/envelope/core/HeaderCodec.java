@@ -331,7 +331,7 @@ final class HeaderCodec {
     for (int i = 0; i < n; i++) {
       if (bytes[i] != MAGIC[i]) {
         throw new MalformedEnvelopeException(
-            "not an Envelope envelope: it does not start with the magic bytes \"ENV\"");
+            "not an envelope: the input does not start with the magic bytes \"ENV\" of the format");
       }
     }
     if (available > MAGIC.length && (bytes[MAGIC.length] & 0xff) != FORMAT_VERSION) {

@@ -384,7 +384,7 @@ class EnvelopeTest {
     try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
       assertThatThrownBy(() -> e.decrypt("hello world".getBytes(StandardCharsets.UTF_8), Map.of()))
           .isInstanceOf(MalformedEnvelopeException.class)
-          .hasMessageContaining("magic");
+          .hasMessageContaining("magic bytes");
       assertThatThrownBy(() -> e.decrypt(new byte[0], Map.of()))
           .isInstanceOf(MalformedEnvelopeException.class);
     }

@@ -1,0 +1,94 @@
+package dev.envelope.cli;
+
+import dev.envelope.core.local.LocalKekProvider;
+import dev.envelope.core.local.TinkKeysetKekProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code envelope keygen local|tink-keyset --out FILE}: creates a local KEK file. */
+@Command(name = "keygen", mixinStandardHelpOptions = true,
+    description = "Create a local KEK file (owner-only permissions; never overwrites without --force).",
+    subcommands = {KeygenCommand.Local.class, KeygenCommand.TinkKeyset.class})
+final class KeygenCommand {
+
+  abstract static class Base implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
+        description = "The key file to create.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an existing file (the old key is lost).")
+    boolean force;
+
+    abstract String scheme();
+
+    abstract String extension();
+
+    abstract void generate(Path file) throws IOException;
+
+    @Override
+    public Integer call() throws IOException {
+      String fileName = out.getFileName().toString();
+      if (!fileName.endsWith(extension()) || fileName.length() == extension().length()) {
+        throw new ParameterException(spec.commandLine(), "--out must name a file NAME" + extension()
+            + ": the policy refers to it as " + scheme() + "://NAME");
+      }
+      if (force) {
+        Files.deleteIfExists(out);
+      }
+      generate(out);
+      String name = fileName.substring(0, fileName.length() - extension().length());
+      Path dir = out.toAbsolutePath().getParent();
+      spec.commandLine().getOut().printf(
+          "Created %s (owner-only). In the key policy: %s://%s; in the local config:"
+              + " providers.%s.dir: %s%n", out, scheme(), name, scheme(), dir);
+      return ExitCode.OK.code();
+    }
+  }
+
+  @Command(name = "local", mixinStandardHelpOptions = true,
+      description = "A 256-bit AES KEK file (32 random bytes) for local://NAME; wraps with AES-KWP.")
+  static final class Local extends Base {
+    @Override
+    String scheme() {
+      return LocalKekProvider.SCHEME;
+    }
+
+    @Override
+    String extension() {
+      return ".key";
+    }
+
+    @Override
+    void generate(Path file) throws IOException {
+      LocalKekProvider.generate(file);
+    }
+  }
+
+  @Command(name = "tink-keyset", mixinStandardHelpOptions = true,
+      description = "A Tink AES-256-GCM keyset file (cleartext JSON) for tink-keyset://NAME.")
+  static final class TinkKeyset extends Base {
+    @Override
+    String scheme() {
+      return TinkKeysetKekProvider.SCHEME;
+    }
+
+    @Override
+    String extension() {
+      return ".json";
+    }
+
+    @Override
+    void generate(Path file) throws IOException {
+      TinkKeysetKekProvider.generate(file);
+    }
+  }
+}
