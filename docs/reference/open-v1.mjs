@@ -70,8 +70,11 @@ function parseHeader(env) {
   if (r < 1 || r > 32768 || env.length < 8 + p + r) throw new FormatError('bad or truncated recipients');
   const recipients = decodeCbor(env.subarray(8 + p, 8 + p + r));
   if (!(prot instanceof Map)) throw new FormatError('protected header is not a map');
-  for (const k of prot.keys()) if (![1, 2, 3].includes(k)) throw new FormatError('unknown header field ' + k);
-  if (prot.get(1) !== 1) throw new FormatError('unsupported body algorithm');
+  for (const k of prot.keys()) if (![1, 2, 3, 4].includes(k)) throw new FormatError('unknown header field ' + k);
+  const alg = prot.get(1);
+  if (alg !== 1 && alg !== 2) throw new FormatError('unsupported body algorithm');
+  const commitment = prot.get(4);
+  if ((alg === 2) !== (commitment instanceof Uint8Array && commitment.length === 32)) throw new FormatError('bad key commitment field');
   const kid = prot.get(2);
   if (typeof kid !== 'string' || kid.length === 0) throw new FormatError('missing key id');
   const ctx = prot.get(3) ?? new Map();
@@ -81,7 +84,7 @@ function parseHeader(env) {
     if (!Array.isArray(rc) || rc.length !== 3 || !(rc[0] instanceof Uint8Array) || rc[0].length !== 8
         || typeof rc[1] !== 'number' || !(rc[2] instanceof Uint8Array)) throw new FormatError('bad recipient');
   }
-  return { kid, ctx, recipients, authenticated: env.subarray(0, 6 + p), bodyStart: 8 + p + r };
+  return { alg, kid, ctx, commitment, recipients, authenticated: env.subarray(0, 6 + p), bodyStart: 8 + p + r };
 }
 
 // ---- FORMAT.md §4 ----
@@ -120,6 +123,18 @@ function openBody(dek, context, body) {
   return Buffer.concat(chunks);
 }
 
+// ---- FORMAT.md §4.2: A256GCM ----
+function openA256gcm(dek, header, body) {
+  const key = hkdfExpandSha512(dek, Buffer.from('dev.envelope/v1/A256GCM/key', 'latin1'), 32);
+  const commitment = hkdfExpandSha512(dek, Buffer.from('dev.envelope/v1/A256GCM/commitment', 'latin1'), 32);
+  if (!timingSafeEqual(commitment, Buffer.from(header.commitment))) throw new FormatError('key commitment mismatch');
+  if (body.length < 28) throw new FormatError('body shorter than nonce and tag');
+  const d = createDecipheriv('aes-256-gcm', key, body.subarray(0, 12));
+  d.setAAD(header.authenticated);
+  d.setAuthTag(body.subarray(body.length - 16));
+  return Buffer.concat([d.update(body.subarray(12, body.length - 16)), d.final()]);
+}
+
 // ---- FORMAT.md §5.1 and §7 ----
 function kekRef(uri) {
   return createHash('sha256').update(uri, 'utf8').digest().subarray(0, 8);
@@ -140,7 +155,8 @@ export function open(env, kekUri, kek, expectedContext) {
   const unwrap = createDecipheriv('id-aes256-wrap-pad', kek, Buffer.from('A65959A6', 'hex'));
   const dek = Buffer.concat([unwrap.update(mine[2]), unwrap.final()]);
   if (dek.length !== 32) throw new FormatError('data key is not 32 bytes');
-  return openBody(dek, h.authenticated, env.subarray(h.bodyStart));
+  const body = env.subarray(h.bodyStart);
+  return h.alg === 2 ? openA256gcm(dek, h, body) : openBody(dek, h.authenticated, body);
 }
 
 function checkGolden(dir) {
@@ -165,7 +181,7 @@ function checkGolden(dir) {
       refused++;
     }
   }
-  if (opened < 3) throw new Error('expected at least 3 golden envelopes, opened ' + opened);
+  if (opened < 5) throw new Error('expected at least 5 golden envelopes, opened ' + opened);
   console.log(`independent reader: ${opened} passed, 0 failed (${refused} tampered copies refused)`);
 }
 

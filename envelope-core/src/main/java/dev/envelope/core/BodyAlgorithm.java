@@ -1,15 +1,21 @@
 package dev.envelope.core;
 
 /**
- * How an envelope's body is encrypted under its data key. Format v1 defines one; see {@code
- * docs/FORMAT.md} §4.
+ * How an envelope's body is encrypted under its data key ({@code docs/FORMAT.md} §4). Streams
+ * always write {@link #COBBLESTONE_256}; the {@code byte[]} API writes {@link #A256GCM} up to
+ * {@link EnvelopeLimits#maxBufferedBodyBytes()} and Cobblestone beyond. Both are read by both APIs.
  */
 public enum BodyAlgorithm {
   /**
    * c2sp.org/chunked-encryption instantiated with AES-256-GCM and HKDF-Expand-SHA-512 (16 KiB
    * chunks, 24-byte salt, 32-byte key commitment). Id 1 in the header.
    */
-  COBBLESTONE_256(1, "cobblestone-256");
+  COBBLESTONE_256(1, "cobblestone-256"),
+  /**
+   * One AES-256-GCM message under a subkey derived once per data key, with a random 96-bit nonce
+   * and a per-data-key key commitment in the header. Id 2 in the header.
+   */
+  A256GCM(2, "a256gcm");
 
   private final int id;
   private final String label;
@@ -35,7 +41,7 @@ public enum BodyAlgorithm {
         return a;
       }
     }
-    throw new MalformedEnvelopeException(
-        "unsupported body algorithm " + id + "; this version reads: cobblestone-256 (1)");
+    throw new MalformedEnvelopeException("unsupported body algorithm " + id
+        + "; this version reads: cobblestone-256 (1), a256gcm (2)");
   }
 }

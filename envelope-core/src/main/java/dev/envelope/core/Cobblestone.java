@@ -8,7 +8,6 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Cobblestone-256: c2sp.org/chunked-encryption with AES-256-GCM and HKDF-Expand-SHA-512, exactly as
@@ -38,11 +37,11 @@ final class Cobblestone {
 
   /** The message key, base nonce and commitment of one message. */
   static final class MessageKeys {
-    final SecretKeySpec key;
+    final AesKey key;
     final byte[] baseNonce;
     final byte[] commitment;
 
-    private MessageKeys(SecretKeySpec key, byte[] baseNonce, byte[] commitment) {
+    private MessageKeys(AesKey key, byte[] baseNonce, byte[] commitment) {
       this.key = key;
       this.baseNonce = baseNonce;
       this.commitment = commitment;
@@ -55,10 +54,20 @@ final class Cobblestone {
    * @throws IllegalArgumentException on a wrong input key size or salt size
    */
   static MessageKeys derive(byte[] inputKey, byte[] salt, byte[] context) {
+    return derive(prf(inputKey), salt, context);
+  }
+
+  /** The HKDF-Expand PRF keyed by an input key, prepared once per data key. */
+  static KeyedHmac prf(byte[] inputKey) {
     if (inputKey.length != KEY_BYTES) {
       throw new IllegalArgumentException(
           "data key must be " + KEY_BYTES + " bytes, got " + inputKey.length);
     }
+    return new KeyedHmac("SHA-512", inputKey);
+  }
+
+  /** Derives the message keys with a prepared PRF (see {@link #prf}). */
+  static MessageKeys derive(KeyedHmac prf, byte[] salt, byte[] context) {
     if (salt.length != SALT_BYTES) {
       throw new IllegalArgumentException("salt must be " + SALT_BYTES + " bytes");
     }
@@ -66,9 +75,9 @@ final class Cobblestone {
     System.arraycopy(INFO_PREFIX, 0, info, 0, INFO_PREFIX.length);
     System.arraycopy(salt, 0, info, INFO_PREFIX.length, SALT_BYTES);
     System.arraycopy(context, 0, info, INFO_PREFIX.length + SALT_BYTES, context.length);
-    byte[] okm = HkdfExpand.expand("HmacSHA512", inputKey, info, KEY_BYTES + NONCE_BYTES + COMMITMENT_BYTES);
+    byte[] okm = prf.expand(info, KEY_BYTES + NONCE_BYTES + COMMITMENT_BYTES);
     try {
-      SecretKeySpec key = new SecretKeySpec(okm, 0, KEY_BYTES, "AES");
+      AesKey key = new AesKey(okm, 0, KEY_BYTES);
       byte[] nonce = Arrays.copyOfRange(okm, KEY_BYTES, KEY_BYTES + NONCE_BYTES);
       byte[] commitment = Arrays.copyOfRange(okm, KEY_BYTES + NONCE_BYTES, okm.length);
       return new MessageKeys(key, nonce, commitment);
@@ -83,8 +92,13 @@ final class Cobblestone {
    * @return the keys, or null if the commitment does not match (wrong key or context, or altered)
    */
   static MessageKeys deriveAndCheck(byte[] inputKey, byte[] context, byte[] body, int off) {
+    return deriveAndCheck(prf(inputKey), context, body, off);
+  }
+
+  /** As {@link #deriveAndCheck(byte[], byte[], byte[], int)} with a prepared PRF. */
+  static MessageKeys deriveAndCheck(KeyedHmac prf, byte[] context, byte[] body, int off) {
     byte[] salt = Arrays.copyOfRange(body, off, off + SALT_BYTES);
-    MessageKeys keys = derive(inputKey, salt, context);
+    MessageKeys keys = derive(prf, salt, context);
     byte[] stored = Arrays.copyOfRange(body, off + SALT_BYTES, off + PREFIX_BYTES);
     return MessageDigest.isEqual(keys.commitment, stored) ? keys : null;
   }
@@ -117,11 +131,7 @@ final class Cobblestone {
 
     ChunkCipher(MessageKeys keys) {
       this.keys = keys;
-      try {
-        this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
-      }
+      this.cipher = Gcm.cipher();
     }
 
     /** Seals {@code len} (≤ 16 KiB) plaintext bytes as chunk {@code index}; returns bytes written. */
@@ -184,7 +194,13 @@ final class Cobblestone {
   /** Encrypts a whole message into {@code out} at {@code outOff}; returns the bytes written. */
   static int encryptInto(
       byte[] inputKey, byte[] salt, byte[] context, byte[] plaintext, byte[] out, int outOff) {
-    MessageKeys keys = derive(inputKey, salt, context);
+    return encryptInto(prf(inputKey), salt, context, plaintext, out, outOff);
+  }
+
+  /** As {@link #encryptInto(byte[], byte[], byte[], byte[], byte[], int)} with a prepared PRF. */
+  static int encryptInto(
+      KeyedHmac prf, byte[] salt, byte[] context, byte[] plaintext, byte[] out, int outOff) {
+    MessageKeys keys = derive(prf, salt, context);
     System.arraycopy(salt, 0, out, outOff, SALT_BYTES);
     System.arraycopy(keys.commitment, 0, out, outOff + SALT_BYTES, COMMITMENT_BYTES);
     ChunkCipher chunks = new ChunkCipher(keys);

@@ -12,15 +12,20 @@ import java.util.Arrays;
 final class EncryptingOutputStream extends OutputStream {
   private final OutputStream sink;
   private final Cobblestone.ChunkCipher chunks;
+  private final java.util.function.LongConsumer onClose;
+  private long total;
   private final byte[] plain = new byte[Cobblestone.CHUNK_BYTES];
   private final byte[] sealed = new byte[Cobblestone.SEALED_CHUNK_BYTES];
   private int buffered;
   private long index;
   private boolean closed;
 
-  EncryptingOutputStream(OutputStream sink, Cobblestone.ChunkCipher chunks) {
+  /** @param onClose told the number of plaintext bytes when the stream closes */
+  EncryptingOutputStream(
+      OutputStream sink, Cobblestone.ChunkCipher chunks, java.util.function.LongConsumer onClose) {
     this.sink = sink;
     this.chunks = chunks;
+    this.onClose = onClose;
   }
 
   @Override
@@ -38,6 +43,7 @@ final class EncryptingOutputStream extends OutputStream {
       int n = Math.min(len, plain.length - buffered);
       System.arraycopy(b, off, plain, buffered, n);
       buffered += n;
+      total += n;
       off += n;
       len -= n;
       if (buffered == plain.length) {
@@ -66,6 +72,7 @@ final class EncryptingOutputStream extends OutputStream {
       return;
     }
     closed = true;
+    onClose.accept(total);
     try {
       sealBuffered();
       sink.flush();

@@ -21,6 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.SortedMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Envelope encryption under a shared {@link KeyPolicy}: seals a message with a fresh AES-256 data
@@ -56,18 +60,32 @@ import java.util.SortedMap;
  */
 public final class Envelope implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final AtomicInteger WRAP_THREADS = new AtomicInteger();
 
   private final KeyPolicy policy;
   private final EnvelopeLimits limits;
   private final KekRegistry registry;
+  private final Counters counters = new Counters();
+  private final ExecutorService wrapExecutor;
+  private final DecryptKeyCache decryptCache;
   private final Recipients recipients;
+  private final EncryptKeyCache encryptCache;
   private volatile boolean closed;
 
   private Envelope(Builder b, Map<String, KekProvider> providers) {
     this.policy = b.policy;
     this.limits = b.limits;
     this.registry = new KekRegistry(providers, b.localConfig);
-    this.recipients = new Recipients(registry, b.localConfig, b.limits);
+    this.wrapExecutor = Executors.newCachedThreadPool(task -> {
+      Thread t = new Thread(task, "envelope-wrap-" + WRAP_THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.decryptCache = new DecryptKeyCache(
+        b.localConfig.decryptCacheEntries(), b.localConfig.decryptCacheTtl(), counters);
+    this.recipients =
+        new Recipients(registry, b.localConfig, b.limits, counters, decryptCache, wrapExecutor);
+    this.encryptCache = new EncryptKeyCache(this::newDataKey, counters);
   }
 
   /** Starts building an {@link Envelope}; a key policy is required. */
@@ -78,7 +96,9 @@ public final class Envelope implements AutoCloseable {
   // ---------------------------------------------------------------------------------- encrypt
 
   /**
-   * Seals {@code plaintext} under the logical key {@code logicalKeyId}.
+   * Seals {@code plaintext} under the logical key {@code logicalKeyId}. Messages up to {@link
+   * EnvelopeLimits#maxBufferedBodyBytes()} (16 MiB by default) get the A256GCM body, larger ones
+   * Cobblestone-256. The data key is reused within the logical key's {@link DataKeyCacheLimits}.
    *
    * @param logicalKeyId a key of the policy, e.g. {@code payments}
    * @param plaintext the message, up to about 2 GiB (use {@link #encryptingStream} beyond)
@@ -86,36 +106,51 @@ public final class Envelope implements AutoCloseable {
    *     none)
    * @return the envelope
    * @throws KeyUnavailableException if the policy lacks the key or fewer than {@code minWrap} KEKs
-   *     could wrap
+   *     could wrap a new data key
    * @throws IllegalArgumentException if an argument is null or the context exceeds the limits
    */
   public byte[] encrypt(String logicalKeyId, byte[] plaintext, Map<String, String> context) {
     requireArgument(plaintext, "plaintext");
-    Seal seal = seal(logicalKeyId, context);
+    requireOpen();
+    LogicalKey key = logicalKey(logicalKeyId);
+    SortedMap<String, String> ctx = HeaderCodec.checkedContext(context, limits);
+    boolean gcm = plaintext.length <= limits.maxBufferedBodyBytes();
+    DataKey dataKey = encryptCache.acquire(key, plaintext.length);
     try {
-      long total = seal.header.length + Cobblestone.bodyLength(plaintext.length);
+      byte[] authenticated = authenticatedHeader(
+          gcm ? BodyAlgorithm.A256GCM : BodyAlgorithm.COBBLESTONE_256, key.id(), ctx,
+          gcm ? dataKey.gcm.commitment() : null);
+      long body = gcm ? plaintext.length + (long) Gcm.OVERHEAD : Cobblestone.bodyLength(plaintext.length);
+      long total = authenticated.length + dataKey.recipients.length + body;
       if (total > Integer.MAX_VALUE - 64) {
         throw new IllegalArgumentException("a plaintext of " + plaintext.length
             + " bytes is too large for the byte[] API; use encryptingStream");
       }
-      byte[] out = Arrays.copyOf(seal.header, (int) total);
-      byte[] dek = seal.dataKey.toByteArray();
-      try {
-        Cobblestone.encryptInto(dek, seal.salt, seal.authenticated, plaintext, out, seal.header.length);
-      } finally {
-        Arrays.fill(dek, (byte) 0);
+      byte[] out = new byte[(int) total];
+      System.arraycopy(authenticated, 0, out, 0, authenticated.length);
+      System.arraycopy(dataKey.recipients, 0, out, authenticated.length, dataKey.recipients.length);
+      int bodyAt = authenticated.length + dataKey.recipients.length;
+      if (gcm) {
+        byte[] nonce = new byte[Gcm.NONCE_BYTES];
+        RANDOM.nextBytes(nonce);
+        Gcm.seal(dataKey.gcm.key(), nonce, authenticated, plaintext, out, bodyAt);
+      } else {
+        byte[] salt = new byte[Cobblestone.SALT_BYTES];
+        RANDOM.nextBytes(salt);
+        Cobblestone.encryptInto(dataKey.prf, salt, authenticated, plaintext, out, bodyAt);
       }
       return out;
     } finally {
-      seal.dataKey.destroy();
+      dataKey.release();
     }
   }
 
   /**
-   * Returns a stream that seals what is written to it into {@code sink}. It holds one 16 KiB chunk
-   * in memory, whatever the size of the message; the envelope is complete only after {@link
-   * OutputStream#close()}, which also closes {@code sink}. The header is written before this method
-   * returns.
+   * Returns a stream that seals what is written to it into {@code sink}, always with
+   * Cobblestone-256. It holds one 16 KiB chunk in memory, whatever the size of the message; the
+   * envelope is complete only after {@link OutputStream#close()}, which also closes {@code sink}.
+   * The header is written before this method returns. The stream counts against the data key's
+   * {@code maxBytes} when it closes (its size is unknown before).
    *
    * @throws KeyUnavailableException as {@link #encrypt}
    * @throws UncheckedIOException if writing the header to {@code sink} fails
@@ -123,50 +158,45 @@ public final class Envelope implements AutoCloseable {
   public OutputStream encryptingStream(
       String logicalKeyId, OutputStream sink, Map<String, String> context) {
     requireArgument(sink, "sink");
-    Seal seal = seal(logicalKeyId, context);
-    byte[] dek = seal.dataKey.toByteArray();
-    try {
-      Cobblestone.MessageKeys keys = Cobblestone.derive(dek, seal.salt, seal.authenticated);
-      sink.write(seal.header);
-      sink.write(seal.salt);
-      sink.write(keys.commitment);
-      return new EncryptingOutputStream(sink, new Cobblestone.ChunkCipher(keys));
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing the envelope header failed", e);
-    } finally {
-      Arrays.fill(dek, (byte) 0);
-      seal.dataKey.destroy();
-    }
-  }
-
-  /** What sealing one message needs: header bytes, a data key and a salt. */
-  private record Seal(byte[] authenticated, byte[] header, SecretBytes dataKey, byte[] salt) {}
-
-  private Seal seal(String logicalKeyId, Map<String, String> context) {
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
     SortedMap<String, String> ctx = HeaderCodec.checkedContext(context, limits);
-    byte[] authenticated = HeaderCodec.encodeAuthenticated(BodyAlgorithm.COBBLESTONE_256, key.id(), ctx);
+    DataKey dataKey = encryptCache.acquire(key, 0);
+    try {
+      byte[] authenticated = authenticatedHeader(BodyAlgorithm.COBBLESTONE_256, key.id(), ctx, null);
+      byte[] salt = new byte[Cobblestone.SALT_BYTES];
+      RANDOM.nextBytes(salt);
+      Cobblestone.MessageKeys keys = Cobblestone.derive(dataKey.prf, salt, authenticated);
+      sink.write(authenticated);
+      sink.write(dataKey.recipients);
+      sink.write(salt);
+      sink.write(keys.commitment);
+      return new EncryptingOutputStream(sink, new Cobblestone.ChunkCipher(keys), dataKey::addBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the envelope header failed", e);
+    } finally {
+      dataKey.release();
+    }
+  }
+
+  private byte[] authenticatedHeader(
+      BodyAlgorithm algorithm, String keyId, SortedMap<String, String> ctx, byte[] commitment) {
+    byte[] authenticated = HeaderCodec.encodeAuthenticated(algorithm, keyId, ctx, commitment);
     if (authenticated.length - HeaderCodec.PREFIX_BYTES > limits.maxProtectedHeaderBytes()) {
       throw new IllegalArgumentException("the key id and context need "
           + (authenticated.length - HeaderCodec.PREFIX_BYTES) + " header bytes; at most "
           + limits.maxProtectedHeaderBytes() + " allowed (EnvelopeLimits.maxProtectedHeaderBytes)");
     }
+    return authenticated;
+  }
+
+  /** A new data key, wrapped under every KEK of the logical key (called by the encrypt cache). */
+  private DataKey newDataKey(LogicalKey key) {
     byte[] dek = new byte[Cobblestone.KEY_BYTES];
     RANDOM.nextBytes(dek);
     SecretBytes dataKey = SecretBytes.adopt(dek);
     try {
-      byte[] recipientBytes = HeaderCodec.encodeRecipients(recipients.wrapAll(key, dataKey));
-      if (recipientBytes.length - 2 > limits.maxRecipientsBytes()) {
-        throw new InvalidPolicyException(policy.source(), "keys." + key.id(),
-            "the wrapped data keys need " + (recipientBytes.length - 2) + " bytes, above"
-                + " EnvelopeLimits.maxRecipientsBytes (" + limits.maxRecipientsBytes() + ")");
-      }
-      byte[] header = Arrays.copyOf(authenticated, authenticated.length + recipientBytes.length);
-      System.arraycopy(recipientBytes, 0, header, authenticated.length, recipientBytes.length);
-      byte[] salt = new byte[Cobblestone.SALT_BYTES];
-      RANDOM.nextBytes(salt);
-      return new Seal(authenticated, header, dataKey, salt);
+      return DataKey.forEncryption(dataKey, recipients.wrapAll(key, dataKey), key.dataKeyCache());
     } catch (RuntimeException e) {
       dataKey.destroy();
       throw e;
@@ -192,22 +222,32 @@ public final class Envelope implements AutoCloseable {
     checkContext(header, context);
     LogicalKey key = logicalKeyOf(header);
     int bodyLength = envelope.length - header.length;
-    if (bodyLength < Cobblestone.PREFIX_BYTES) {
-      throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
-          + " the 56-byte salt and key commitment");
+    if (header.algorithm == BodyAlgorithm.A256GCM) {
+      Recipients.Opened<Boolean> opened = recipients.unlock(key, header, gcmCheck(header));
+      try {
+        return Gcm.open(opened.dataKey().gcm.key(), header.authenticated, envelope, header.length,
+            bodyLength);
+      } finally {
+        opened.dataKey().release();
+      }
     }
-    byte[] prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
-    Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
-    unlocked.dataKey().destroy();
-    return Cobblestone.decryptChunks(unlocked.keys(), envelope, header.length, bodyLength);
+    if (bodyLength < Cobblestone.PREFIX_BYTES) {
+      throw truncatedBody();
+    }
+    Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+        dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, envelope, header.length));
+    opened.dataKey().release();
+    return Cobblestone.decryptChunks(opened.value(), envelope, header.length, bodyLength);
   }
 
   /**
    * Returns a stream of the plaintext of the envelope read from {@code source}. The header is read
-   * and the data key unwrapped before this method returns; then each 16 KiB chunk is released only
-   * after it authenticated. End-of-stream is reported only after the final chunk authenticated, so
-   * a truncated envelope always ends in an {@link AuthenticationException} thrown from {@code
-   * read}. Closing the stream closes {@code source}.
+   * and the data key unwrapped before this method returns. A Cobblestone-256 body is then opened
+   * chunk by chunk, each 16 KiB chunk released only after it authenticated; an A256GCM body (at
+   * most {@link EnvelopeLimits#maxBufferedBodyBytes()}) is read and authenticated whole first.
+   * End-of-stream is reported only after everything authenticated, so a truncated envelope always
+   * ends in an {@link AuthenticationException} thrown from {@code read}. Closing the stream closes
+   * {@code source}.
    *
    * @throws EnvelopeException as {@link #decrypt}: here for the header and the data key, from
    *     {@code read} for the body
@@ -220,17 +260,51 @@ public final class Envelope implements AutoCloseable {
       EnvelopeHeader header = HeaderCodec.read(source, limits);
       checkContext(header, context);
       LogicalKey key = logicalKeyOf(header);
+      if (header.algorithm == BodyAlgorithm.A256GCM) {
+        int max = limits.maxBufferedBodyBytes() + Gcm.OVERHEAD;
+        byte[] body = source.readNBytes(max + 1);
+        if (body.length > max) {
+          throw new MalformedEnvelopeException("the a256gcm body exceeds "
+              + limits.maxBufferedBodyBytes() + " bytes of plaintext, which a stream buffers at"
+              + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
+              + " raise the limit");
+        }
+        Recipients.Opened<Boolean> opened = recipients.unlock(key, header, gcmCheck(header));
+        byte[] plaintext;
+        try {
+          plaintext = Gcm.open(opened.dataKey().gcm.key(), header.authenticated, body, 0, body.length);
+        } finally {
+          opened.dataKey().release();
+        }
+        return new java.io.FilterInputStream(new java.io.ByteArrayInputStream(plaintext)) {
+          @Override
+          public void close() throws IOException {
+            Arrays.fill(plaintext, (byte) 0);
+            source.close();
+          }
+        };
+      }
       byte[] prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
       if (prefix.length < Cobblestone.PREFIX_BYTES) {
-        throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
-            + " the 56-byte salt and key commitment");
+        throw truncatedBody();
       }
-      Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
-      unlocked.dataKey().destroy();
-      return new DecryptingInputStream(source, new Cobblestone.ChunkCipher(unlocked.keys()));
+      Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+          dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, prefix, 0));
+      opened.dataKey().release();
+      return new DecryptingInputStream(source, new Cobblestone.ChunkCipher(opened.value()));
     } catch (IOException e) {
-      throw new UncheckedIOException("reading the envelope header failed", e);
+      throw new UncheckedIOException("reading the envelope failed", e);
     }
+  }
+
+  /** The A256GCM commitment check: the header's value against the data key's, constant time. */
+  private static Function<DataKey, Boolean> gcmCheck(EnvelopeHeader header) {
+    return dk -> Gcm.commitmentMatches(dk.gcm.commitment(), header.commitment) ? Boolean.TRUE : null;
+  }
+
+  private static MalformedEnvelopeException truncatedBody() {
+    return new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+        + " the 56-byte salt and key commitment");
   }
 
   // ---------------------------------------------------------------------------------- rewrap
@@ -238,8 +312,8 @@ public final class Envelope implements AutoCloseable {
   /**
    * Re-wraps an envelope's data key under the policy's current {@code keks}, dropping every other
    * recipient (such as {@code decryptOnly} KEKs). The protected header and the body are copied byte
-   * for byte; no plaintext is produced. The data key is checked against the body's key commitment
-   * before it is re-wrapped.
+   * for byte; no plaintext is produced. The data key is checked against the envelope's key
+   * commitment before it is re-wrapped.
    *
    * @throws EnvelopeException as {@link #decrypt}, and as {@link #encrypt} for the new wraps
    */
@@ -247,11 +321,13 @@ public final class Envelope implements AutoCloseable {
     requireArgument(envelope, "envelope");
     requireOpen();
     EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
-    if (envelope.length - header.length < Cobblestone.PREFIX_BYTES) {
-      throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
-          + " the 56-byte salt and key commitment");
+    byte[] prefix = null;
+    if (header.algorithm == BodyAlgorithm.COBBLESTONE_256) {
+      if (envelope.length - header.length < Cobblestone.PREFIX_BYTES) {
+        throw truncatedBody();
+      }
+      prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
     }
-    byte[] prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
     byte[] newRecipients = rewrappedRecipients(header, prefix);
     byte[] out = new byte[header.authenticated.length + newRecipients.length + envelope.length - header.length];
     System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
@@ -275,12 +351,14 @@ public final class Envelope implements AutoCloseable {
     requireOpen();
     try {
       EnvelopeHeader header = HeaderCodec.read(source, limits);
-      byte[] prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
-      if (prefix.length < Cobblestone.PREFIX_BYTES) {
-        throw new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
-            + " the 56-byte salt and key commitment");
+      byte[] prefix = new byte[0];
+      if (header.algorithm == BodyAlgorithm.COBBLESTONE_256) {
+        prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
+        if (prefix.length < Cobblestone.PREFIX_BYTES) {
+          throw truncatedBody();
+        }
       }
-      byte[] newRecipients = rewrappedRecipients(header, prefix);
+      byte[] newRecipients = rewrappedRecipients(header, prefix.length == 0 ? null : prefix);
       sink.write(header.authenticated);
       sink.write(newRecipients);
       sink.write(prefix);
@@ -290,13 +368,15 @@ public final class Envelope implements AutoCloseable {
     }
   }
 
-  private byte[] rewrappedRecipients(EnvelopeHeader header, byte[] prefix) {
+  private byte[] rewrappedRecipients(EnvelopeHeader header, byte[] cobblestonePrefix) {
     LogicalKey key = logicalKeyOf(header);
-    Recipients.Unlocked unlocked = recipients.unlock(key, header, prefix);
+    Function<DataKey, ?> check = header.algorithm == BodyAlgorithm.A256GCM ? gcmCheck(header)
+        : dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, cobblestonePrefix, 0);
+    Recipients.Opened<?> opened = recipients.unlock(key, header, check);
     try {
-      return HeaderCodec.encodeRecipients(recipients.wrapAll(key, unlocked.dataKey()));
+      return recipients.wrapAll(key, opened.dataKey().dek);
     } finally {
-      unlocked.dataKey().destroy();
+      opened.dataKey().release();
     }
   }
 
@@ -365,7 +445,10 @@ public final class Envelope implements AutoCloseable {
       infos.add(new RecipientInfo(KekUris.hex(r.kekRef()), uri, status,
           WrapAlgorithm.of(r.wrapAlgorithm()), r.wrappedKey().length));
     }
-    long plaintext = bodyBytes < 0 ? -1 : Cobblestone.plaintextLength(bodyBytes);
+    long plaintext = bodyBytes < 0 ? -1
+        : header.algorithm == BodyAlgorithm.A256GCM
+            ? (bodyBytes >= Gcm.OVERHEAD ? bodyBytes - Gcm.OVERHEAD : -1)
+            : Cobblestone.plaintextLength(bodyBytes);
     return new EnvelopeInfo(HeaderCodec.FORMAT_VERSION, header.algorithm, header.logicalKeyId,
         header.context, infos, header.length, bodyBytes, plaintext);
   }
@@ -382,11 +465,22 @@ public final class Envelope implements AutoCloseable {
     return limits;
   }
 
-  /** Closes the opened KEKs and zeroes their key material. Later calls fail. Idempotent. */
+  /** Counters of cache hits and misses and of calls to each KEK, for metrics. */
+  public EnvelopeStats stats() {
+    return counters.snapshot();
+  }
+
+  /**
+   * Drops the cached data keys (zeroed once no message is using them), closes the opened KEKs and
+   * zeroes their key material. Later calls fail. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
+    encryptCache.close();
+    decryptCache.close();
     registry.close();
+    wrapExecutor.shutdownNow();
   }
 
   private LogicalKey logicalKey(String id) {

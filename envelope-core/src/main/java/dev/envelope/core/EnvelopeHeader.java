@@ -14,6 +14,8 @@ final class EnvelopeHeader {
   final BodyAlgorithm algorithm;
   final String logicalKeyId;
   final SortedMap<String, String> context;
+  /** The A256GCM key commitment; null for Cobblestone-256. */
+  final byte[] commitment;
   final List<Recipient> recipients;
   final byte[] authenticated;
   final int length;
@@ -22,12 +24,14 @@ final class EnvelopeHeader {
       BodyAlgorithm algorithm,
       String logicalKeyId,
       SortedMap<String, String> context,
+      byte[] commitment,
       List<Recipient> recipients,
       byte[] authenticated,
       int length) {
     this.algorithm = algorithm;
     this.logicalKeyId = logicalKeyId;
     this.context = context;
+    this.commitment = commitment;
     this.recipients = recipients;
     this.authenticated = authenticated;
     this.length = length;

@@ -18,6 +18,7 @@ package dev.envelope.core;
  *   <tr><td>{@link #maxContextEntries()}</td><td>32</td><td>1024</td></tr>
  *   <tr><td>{@link #maxContextKeyBytes()}</td><td>128</td><td>1024</td></tr>
  *   <tr><td>{@link #maxContextValueBytes()}</td><td>1 KiB</td><td>4096</td></tr>
+ *   <tr><td>{@link #maxBufferedBodyBytes()}</td><td>16 MiB</td><td>1 GiB</td></tr>
  * </table>
  */
 public final class EnvelopeLimits {
@@ -32,8 +33,10 @@ public final class EnvelopeLimits {
   private final int maxContextEntries;
   private final int maxContextKeyBytes;
   private final int maxContextValueBytes;
+  private final int maxBufferedBodyBytes;
 
   private EnvelopeLimits(Builder b) {
+    this.maxBufferedBodyBytes = b.maxBufferedBodyBytes;
     this.maxRecipients = b.maxRecipients;
     this.maxProtectedHeaderBytes = b.maxProtectedHeaderBytes;
     this.maxRecipientsBytes = b.maxRecipientsBytes;
@@ -89,6 +92,15 @@ public final class EnvelopeLimits {
     return maxContextValueBytes;
   }
 
+  /**
+   * Largest A256GCM body: the {@code byte[]} API seals messages up to this size with A256GCM (and
+   * larger ones with Cobblestone-256), and a decrypting stream buffers an A256GCM body up to this
+   * size, since AES-GCM releases nothing before its tag verified.
+   */
+  public int maxBufferedBodyBytes() {
+    return maxBufferedBodyBytes;
+  }
+
   @Override
   public String toString() {
     return "EnvelopeLimits[maxRecipients=" + maxRecipients
@@ -98,7 +110,8 @@ public final class EnvelopeLimits {
         + ", maxKeyIdBytes=" + maxKeyIdBytes
         + ", maxContextEntries=" + maxContextEntries
         + ", maxContextKeyBytes=" + maxContextKeyBytes
-        + ", maxContextValueBytes=" + maxContextValueBytes + "]";
+        + ", maxContextValueBytes=" + maxContextValueBytes
+        + ", maxBufferedBodyBytes=" + maxBufferedBodyBytes + "]";
   }
 
   /** Builds {@link EnvelopeLimits}; every setter checks its range and names it on error. */
@@ -111,8 +124,15 @@ public final class EnvelopeLimits {
     private int maxContextEntries = 32;
     private int maxContextKeyBytes = 128;
     private int maxContextValueBytes = 1024;
+    private int maxBufferedBodyBytes = 16 << 20;
 
     private Builder() {}
+
+    /** @param n 0..1 GiB; 0 makes the {@code byte[]} API always use Cobblestone-256 */
+    public Builder maxBufferedBodyBytes(int n) {
+      maxBufferedBodyBytes = check("maxBufferedBodyBytes", n, 0, 1 << 30);
+      return this;
+    }
 
     /** @param n 1..255 */
     public Builder maxRecipients(int n) {

@@ -43,6 +43,7 @@ final class HeaderCodec {
   private static final int KEY_ALG = 1;
   private static final int KEY_KID = 2;
   private static final int KEY_CTX = 3;
+  private static final int KEY_CMT = 4;
 
   private static final CBORFactory CBOR = CBORFactory.builder().build();
 
@@ -58,8 +59,8 @@ final class HeaderCodec {
 
   /** The authenticated part: magic, version, P and the protected header. */
   static byte[] encodeAuthenticated(
-      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context) {
-    byte[] protectedHeader = encodeProtected(algorithm, kid, context);
+      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context, byte[] commitment) {
+    byte[] protectedHeader = encodeProtected(algorithm, kid, context, commitment);
     byte[] out = new byte[PREFIX_BYTES + protectedHeader.length];
     System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
     out[MAGIC.length] = FORMAT_VERSION;
@@ -95,10 +96,10 @@ final class HeaderCodec {
   }
 
   private static byte[] encodeProtected(
-      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context) {
+      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context, byte[] commitment) {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
     try (CBORGenerator gen = CBOR.createGenerator(buffer)) {
-      gen.writeStartObject(null, context.isEmpty() ? 2 : 3);
+      gen.writeStartObject(null, 2 + (context.isEmpty() ? 0 : 1) + (commitment == null ? 0 : 1));
       gen.writeFieldId(KEY_ALG);
       gen.writeNumber(algorithm.id());
       gen.writeFieldId(KEY_KID);
@@ -113,6 +114,10 @@ final class HeaderCodec {
           gen.writeString(context.get(k));
         }
         gen.writeEndObject();
+      }
+      if (commitment != null) {
+        gen.writeFieldId(KEY_CMT);
+        gen.writeBinary(commitment);
       }
       gen.writeEndObject();
     } catch (IOException e) {
@@ -188,7 +193,8 @@ final class HeaderCodec {
     List<Recipient> recipients = decodeRecipients(bytes, recipientsAt, r, limits);
 
     // Deterministic encoding: what we parsed must re-encode to the very same bytes.
-    byte[] reencoded = encodeAuthenticated(fields.algorithm, fields.kid, fields.context);
+    byte[] reencoded =
+        encodeAuthenticated(fields.algorithm, fields.kid, fields.context, fields.commitment);
     if (!Arrays.equals(reencoded, authenticated)) {
       throw new MalformedEnvelopeException(
           "the protected header is not in the deterministic CBOR encoding of format v1");
@@ -199,18 +205,19 @@ final class HeaderCodec {
       throw new MalformedEnvelopeException(
           "the recipient list is not in the deterministic CBOR encoding of format v1");
     }
-    return new EnvelopeHeader(
-        fields.algorithm, fields.kid, fields.context, recipients, authenticated, bodyAt);
+    return new EnvelopeHeader(fields.algorithm, fields.kid, fields.context, fields.commitment,
+        recipients, authenticated, bodyAt);
   }
 
   private record ProtectedFields(
-      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context) {}
+      BodyAlgorithm algorithm, String kid, SortedMap<String, String> context, byte[] commitment) {}
 
   private static ProtectedFields decodeProtected(
       byte[] bytes, int off, int len, EnvelopeLimits limits) {
     BodyAlgorithm algorithm = null;
     String kid = null;
     SortedMap<String, String> context = Collections.emptySortedMap();
+    byte[] commitment = null;
     try (JsonParser parser = CBOR.createParser(bytes, off, len)) {
       expect(parser.nextToken(), JsonToken.START_OBJECT, "protected header");
       JsonToken t;
@@ -233,9 +240,17 @@ final class HeaderCodec {
             expect(value, JsonToken.START_OBJECT, "context");
             context = decodeContext(parser, limits);
           }
+          case "4" -> {
+            expect(value, JsonToken.VALUE_EMBEDDED_OBJECT, "key commitment");
+            commitment = parser.getBinaryValue();
+            if (commitment.length != Gcm.COMMITMENT_BYTES) {
+              throw new MalformedEnvelopeException("the key commitment has " + commitment.length
+                  + " bytes, expected " + Gcm.COMMITMENT_BYTES);
+            }
+          }
           default -> throw new MalformedEnvelopeException(
               "unknown protected header field " + abbreviate(field)
-                  + "; format v1 has 1 (algorithm), 2 (key id), 3 (context)");
+                  + "; format v1 has 1 (algorithm), 2 (key id), 3 (context), 4 (key commitment)");
         }
       }
       expect(t, JsonToken.END_OBJECT, "end of protected header");
@@ -249,7 +264,12 @@ final class HeaderCodec {
       throw new MalformedEnvelopeException(
           "the protected header lacks its " + (algorithm == null ? "algorithm" : "key id"));
     }
-    return new ProtectedFields(algorithm, kid, context);
+    if ((algorithm == BodyAlgorithm.A256GCM) != (commitment != null)) {
+      throw new MalformedEnvelopeException(algorithm == BodyAlgorithm.A256GCM
+          ? "an a256gcm header lacks its key commitment (field 4)"
+          : "a cobblestone-256 header must not carry field 4 (key commitment)");
+    }
+    return new ProtectedFields(algorithm, kid, context, commitment);
   }
 
   private static SortedMap<String, String> decodeContext(JsonParser parser, EnvelopeLimits limits)

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  *     decryptOnly:          # retiring KEKs: still unwrap, never wrap
  *       - local://payments-old
  *     minWrap: 1            # how many wraps must succeed (default: all of keks)
+ *     dataKeyCache: { maxAge: PT5M, maxMessages: 1000000, maxBytes: 64GiB }   # the defaults
  * }</pre>
  *
  * <p>Immutable and thread-safe. {@link #load(Path)} and {@link #parse(String, String)} validate
@@ -126,11 +127,18 @@ public final class KeyPolicy {
     /** As {@link #key(String, java.util.List, java.util.List)}, with a {@code minWrap}. */
     public Builder key(
         String id, java.util.List<String> keks, java.util.List<String> decryptOnly, int minWrap) {
+      return key(id, keks, decryptOnly, minWrap, DataKeyCacheLimits.DEFAULTS);
+    }
+
+    /** As {@link #key(String, java.util.List, java.util.List, int)}, with data key cache limits. */
+    public Builder key(String id, java.util.List<String> keks, java.util.List<String> decryptOnly,
+        int minWrap, DataKeyCacheLimits dataKeyCache) {
       String path = "keys." + id;
       if (id == null || !KEY_ID.matcher(id).matches()) {
         throw new InvalidPolicyException(source, path, "invalid logical key id");
       }
-      keys.put(id, LogicalKey.of(PolicyDocument.of(source), id, keks, decryptOnly, minWrap, path));
+      keys.put(id, LogicalKey.of(PolicyDocument.of(source), id, keks, decryptOnly, minWrap,
+          dataKeyCache, path));
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.envelope.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.core.spi.ProviderSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -17,6 +18,8 @@ import java.util.Set;
  * <pre>{@code
  * version: 1
  * prefer: [aws-kms, local]        # schemes or full KEK URIs, tried first in this order
+ * wrapTimeout: PT10S              # deadline for wrapping a new data key under all KEKs
+ * decryptCache: { maxEntries: 1000, ttl: PT5M }   # unwrapped data keys kept (0 entries: off)
  * providers:
  *   local: { dir: /etc/envelope/keys }
  *   aws-kms: { credentials: web-identity }
@@ -25,16 +28,31 @@ import java.util.Set;
  * <p>Immutable and thread-safe. Validated on load; errors name the file and the field.
  */
 public final class LocalConfig {
-  private static final LocalConfig EMPTY = new LocalConfig("local config (empty)", List.of(), Map.of());
+  /** Default {@link #wrapTimeout()}. */
+  public static final Duration DEFAULT_WRAP_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@link #decryptCacheEntries()}. */
+  public static final int DEFAULT_DECRYPT_CACHE_ENTRIES = 1000;
+  /** Default {@link #decryptCacheTtl()}. */
+  public static final Duration DEFAULT_DECRYPT_CACHE_TTL = Duration.ofMinutes(5);
+
+  private static final LocalConfig EMPTY = new LocalConfig("local config (empty)", List.of(), Map.of(),
+      DEFAULT_WRAP_TIMEOUT, DEFAULT_DECRYPT_CACHE_ENTRIES, DEFAULT_DECRYPT_CACHE_TTL);
 
   private final String source;
   private final List<String> prefer;
   private final Map<String, ProviderSettings> providers;
+  private final Duration wrapTimeout;
+  private final int decryptCacheEntries;
+  private final Duration decryptCacheTtl;
 
-  private LocalConfig(String source, List<String> prefer, Map<String, ProviderSettings> providers) {
+  private LocalConfig(String source, List<String> prefer, Map<String, ProviderSettings> providers,
+      Duration wrapTimeout, int decryptCacheEntries, Duration decryptCacheTtl) {
     this.source = source;
     this.prefer = List.copyOf(prefer);
     this.providers = Map.copyOf(providers);
+    this.wrapTimeout = wrapTimeout;
+    this.decryptCacheEntries = decryptCacheEntries;
+    this.decryptCacheTtl = decryptCacheTtl;
   }
 
   /** No preference and no provider settings: every provider runs on its defaults. */
@@ -51,7 +69,7 @@ public final class LocalConfig {
   public static LocalConfig parse(String text, String source) {
     PolicyDocument doc = PolicyDocument.of(source == null ? "local config" : source);
     JsonNode root = doc.parse(text);
-    doc.allowOnly(root, "", Set.of("version", "prefer", "providers"));
+    doc.allowOnly(root, "", Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache"));
     doc.requireVersion(root);
     List<String> prefer = doc.stringList(root.get("prefer"), "prefer");
     Map<String, ProviderSettings> providers = new LinkedHashMap<>();
@@ -71,7 +89,40 @@ public final class LocalConfig {
         providers.put(e.getKey(), new ProviderSettings(doc.source, e.getKey(), values));
       }
     }
-    return new LocalConfig(doc.source, prefer, providers);
+    Duration wrapTimeout = root.has("wrapTimeout")
+        ? positiveDuration(doc, root.get("wrapTimeout"), "wrapTimeout") : DEFAULT_WRAP_TIMEOUT;
+    int entries = DEFAULT_DECRYPT_CACHE_ENTRIES;
+    Duration ttl = DEFAULT_DECRYPT_CACHE_TTL;
+    JsonNode cache = root.get("decryptCache");
+    if (cache != null && !cache.isNull()) {
+      doc.object(cache, "decryptCache");
+      doc.allowOnly(cache, "decryptCache", Set.of("maxEntries", "ttl"));
+      if (cache.has("maxEntries")) {
+        JsonNode n = cache.get("maxEntries");
+        if (!n.isInt() || n.intValue() < 0 || n.intValue() > 1_000_000) {
+          throw new InvalidPolicyException(doc.source, "decryptCache.maxEntries",
+              "must be a whole number in 0..1000000 (0 turns the cache off)");
+        }
+        entries = n.intValue();
+      }
+      if (cache.has("ttl")) {
+        ttl = positiveDuration(doc, cache.get("ttl"), "decryptCache.ttl");
+      }
+    }
+    return new LocalConfig(doc.source, prefer, providers, wrapTimeout, entries, ttl);
+  }
+
+  private static Duration positiveDuration(PolicyDocument doc, JsonNode node, String path) {
+    try {
+      Duration d = Duration.parse(node.asText());
+      if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+        throw new InvalidPolicyException(doc.source, path, "must be positive and at most P1D");
+      }
+      return d;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new InvalidPolicyException(doc.source, path,
+          "not an ISO-8601 duration such as PT10S or PT5M: " + node.asText());
+    }
   }
 
   /** Starts a local config in code. */
@@ -88,6 +139,21 @@ public final class LocalConfig {
   public ProviderSettings settings(String scheme) {
     ProviderSettings s = providers.get(scheme);
     return s != null ? s : new ProviderSettings(source, scheme, Map.of());
+  }
+
+  /** Deadline for wrapping a new data key under all KEKs of a logical key. */
+  public Duration wrapTimeout() {
+    return wrapTimeout;
+  }
+
+  /** Most unwrapped data keys kept for decryption; 0 turns the decrypt cache off. */
+  public int decryptCacheEntries() {
+    return decryptCacheEntries;
+  }
+
+  /** How long an unwrapped data key is kept after it was unwrapped. */
+  public Duration decryptCacheTtl() {
+    return decryptCacheTtl;
   }
 
   /** Where the config was read from. */
@@ -116,8 +182,30 @@ public final class LocalConfig {
   public static final class Builder {
     private final List<String> prefer = new ArrayList<>();
     private final Map<String, ProviderSettings> providers = new LinkedHashMap<>();
+    private Duration wrapTimeout = DEFAULT_WRAP_TIMEOUT;
+    private int decryptCacheEntries = DEFAULT_DECRYPT_CACHE_ENTRIES;
+    private Duration decryptCacheTtl = DEFAULT_DECRYPT_CACHE_TTL;
 
     private Builder() {}
+
+    /** Deadline for wrapping under all KEKs (default 10 s). */
+    public Builder wrapTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("wrapTimeout must be positive");
+      }
+      this.wrapTimeout = timeout;
+      return this;
+    }
+
+    /** Decrypt cache size (0: off) and time to live (defaults 1000, 5 minutes). */
+    public Builder decryptCache(int maxEntries, Duration ttl) {
+      if (maxEntries < 0 || ttl == null || ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("decryptCache needs maxEntries ≥ 0 and a positive ttl");
+      }
+      this.decryptCacheEntries = maxEntries;
+      this.decryptCacheTtl = ttl;
+      return this;
+    }
 
     /** Appends schemes or KEK URIs to the preference order. */
     public Builder prefer(String... schemesOrUris) {
@@ -133,7 +221,8 @@ public final class LocalConfig {
 
     /** The config. */
     public LocalConfig build() {
-      return new LocalConfig("local config (built in code)", prefer, providers);
+      return new LocalConfig("local config (built in code)", prefer, providers, wrapTimeout,
+          decryptCacheEntries, decryptCacheTtl);
     }
   }
 }

@@ -18,13 +18,16 @@ public final class LogicalKey {
   private final List<String> keks;
   private final List<String> decryptOnly;
   private final int minWrap;
+  private final DataKeyCacheLimits dataKeyCache;
   private final List<byte[]> references;
 
-  private LogicalKey(String id, List<String> keks, List<String> decryptOnly, int minWrap) {
+  private LogicalKey(String id, List<String> keks, List<String> decryptOnly, int minWrap,
+      DataKeyCacheLimits dataKeyCache) {
     this.id = id;
     this.keks = List.copyOf(keks);
     this.decryptOnly = List.copyOf(decryptOnly);
     this.minWrap = minWrap;
+    this.dataKeyCache = dataKeyCache;
     List<byte[]> refs = new ArrayList<>();
     for (String uri : allKeks()) {
       refs.add(KekUris.reference(uri));
@@ -33,7 +36,7 @@ public final class LogicalKey {
   }
 
   static LogicalKey parse(PolicyDocument doc, String id, JsonNode node, String path) {
-    doc.allowOnly(node, path, Set.of("keks", "decryptOnly", "minWrap"));
+    doc.allowOnly(node, path, Set.of("keks", "decryptOnly", "minWrap", "dataKeyCache"));
     List<String> keks = doc.stringList(node.get("keks"), path + ".keks");
     List<String> decryptOnly = doc.stringList(node.get("decryptOnly"), path + ".decryptOnly");
     int minWrap = keks.size();
@@ -44,12 +47,48 @@ public final class LogicalKey {
       }
       minWrap = mw.intValue();
     }
-    return of(doc, id, keks, decryptOnly, minWrap, path);
+    DataKeyCacheLimits cache = parseCache(doc, node.get("dataKeyCache"), path + ".dataKeyCache");
+    return of(doc, id, keks, decryptOnly, minWrap, cache, path);
+  }
+
+  private static DataKeyCacheLimits parseCache(PolicyDocument doc, JsonNode node, String path) {
+    if (node == null || node.isNull()) {
+      return DataKeyCacheLimits.DEFAULTS;
+    }
+    doc.object(node, path);
+    doc.allowOnly(node, path, Set.of("maxAge", "maxMessages", "maxBytes"));
+    DataKeyCacheLimits d = DataKeyCacheLimits.DEFAULTS;
+    java.time.Duration maxAge = d.maxAge();
+    long maxMessages = d.maxMessages();
+    long maxBytes = d.maxBytes();
+    if (node.has("maxAge")) {
+      try {
+        maxAge = java.time.Duration.parse(node.get("maxAge").asText());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new InvalidPolicyException(doc.source, path + ".maxAge",
+            "not an ISO-8601 duration such as PT5M or PT1H: " + node.get("maxAge").asText());
+      }
+    }
+    if (node.has("maxMessages")) {
+      JsonNode m = node.get("maxMessages");
+      if (!m.canConvertToLong() || !m.isIntegralNumber()) {
+        throw new InvalidPolicyException(doc.source, path + ".maxMessages", "must be a whole number");
+      }
+      maxMessages = m.longValue();
+    }
+    if (node.has("maxBytes")) {
+      maxBytes = PolicyDocument.parseBytes(doc, node.get("maxBytes"), path + ".maxBytes");
+    }
+    try {
+      return new DataKeyCacheLimits(maxAge, maxMessages, maxBytes);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidPolicyException(doc.source, path, e.getMessage());
+    }
   }
 
   static LogicalKey of(
       PolicyDocument doc, String id, List<String> keks, List<String> decryptOnly, int minWrap,
-      String path) {
+      DataKeyCacheLimits dataKeyCache, String path) {
     if (keks == null || keks.isEmpty()) {
       throw new InvalidPolicyException(doc.source, path + ".keks",
           "must list at least one KEK URI that new data keys are wrapped under");
@@ -63,7 +102,8 @@ public final class LogicalKey {
       throw new InvalidPolicyException(doc.source, path + ".minWrap",
           "must be between 1 and the number of keks (" + keks.size() + "), found " + minWrap);
     }
-    return new LogicalKey(id, keks, dec, minWrap);
+    return new LogicalKey(id, keks, dec, minWrap,
+        dataKeyCache == null ? DataKeyCacheLimits.DEFAULTS : dataKeyCache);
   }
 
   private static void checkUris(
@@ -107,6 +147,11 @@ public final class LogicalKey {
     return minWrap;
   }
 
+  /** How long and how much one data key is reused for encryption. */
+  public DataKeyCacheLimits dataKeyCache() {
+    return dataKeyCache;
+  }
+
   /** {@link #keks()} then {@link #decryptOnly()}: every KEK allowed to unwrap. */
   public List<String> allKeks() {
     List<String> all = new ArrayList<>(keks);
@@ -133,6 +178,6 @@ public final class LogicalKey {
   @Override
   public String toString() {
     return "LogicalKey[" + id + ", keks=" + keks + ", decryptOnly=" + decryptOnly
-        + ", minWrap=" + minWrap + "]";
+        + ", minWrap=" + minWrap + ", dataKeyCache=" + dataKeyCache + "]";
   }
 }

@@ -130,6 +130,30 @@ final class PolicyDocument {
     return Map.entry(field.getKey(), v.asText());
   }
 
+  /** A byte count: a whole number, or one with a KiB, MiB, GiB or TiB suffix. */
+  static long parseBytes(PolicyDocument doc, JsonNode node, String path) {
+    if (node.isIntegralNumber() && node.canConvertToLong()) {
+      return node.longValue();
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,13})\\s*(KiB|MiB|GiB|TiB)?")
+        .matcher(node.asText().strip());
+    if (!node.isTextual() || !m.matches()) {
+      throw new InvalidPolicyException(doc.source, path,
+          "must be a whole number of bytes, optionally with KiB, MiB, GiB or TiB (e.g. 64GiB)");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+      case "KiB" -> 10;
+      case "MiB" -> 20;
+      case "GiB" -> 30;
+      default -> 40;
+    };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new InvalidPolicyException(doc.source, path, "too large");
+    }
+    return n << shift;
+  }
+
   static String join(String path, String name) {
     return path.isEmpty() ? name : path + "." + name;
   }

@@ -4,10 +4,14 @@ import dev.envelope.core.EnvelopeHeader.Recipient;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapContext;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,62 +27,117 @@ final class Recipients {
   private final KekRegistry registry;
   private final LocalConfig config;
   private final EnvelopeLimits limits;
+  private final Counters counters;
+  private final DecryptKeyCache decryptCache;
+  private final ExecutorService wrapExecutor;
+  private final Duration wrapTimeout;
 
-  Recipients(KekRegistry registry, LocalConfig config, EnvelopeLimits limits) {
+  Recipients(KekRegistry registry, LocalConfig config, EnvelopeLimits limits, Counters counters,
+      DecryptKeyCache decryptCache, ExecutorService wrapExecutor) {
     this.registry = registry;
     this.config = config;
     this.limits = limits;
+    this.counters = counters;
+    this.decryptCache = decryptCache;
+    this.wrapExecutor = wrapExecutor;
+    this.wrapTimeout = config.wrapTimeout();
   }
 
-  /** A data key and the message keys it unlocked. */
-  record Unlocked(SecretBytes dataKey, Cobblestone.MessageKeys keys) {}
+  /** A data key that opened an envelope, leased, and what its check derived. */
+  record Opened<T>(DataKey dataKey, T value) {}
 
   /**
-   * Wraps {@code dataKey} under each of the key's {@code keks}.
+   * Wraps {@code dataKey} under each of the key's {@code keks}; with several KEKs in parallel,
+   * within the local config's {@code wrapTimeout}.
    *
+   * @return R || recipients, encoded
    * @throws KeyUnavailableException if fewer than {@code minWrap} wraps succeeded
    */
-  List<Recipient> wrapAll(LogicalKey key, SecretBytes dataKey) {
+  byte[] wrapAll(LogicalKey key, SecretBytes dataKey) {
     WrapContext context = new WrapContext(key.id());
+    List<String> uris = key.keks();
+    List<Object> outcomes = new ArrayList<>();
+    if (uris.size() == 1) {
+      outcomes.add(wrapOne(uris.get(0), dataKey, context));
+    } else {
+      List<CompletableFuture<Object>> futures = new ArrayList<>();
+      for (String uri : uris) {
+        futures.add(CompletableFuture.supplyAsync(() -> wrapOne(uri, dataKey, context), wrapExecutor));
+      }
+      long deadline = System.nanoTime() + wrapTimeout.toNanos();
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          long left = Math.max(0, deadline - System.nanoTime());
+          outcomes.add(futures.get(i).get(left, TimeUnit.NANOSECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+          futures.get(i).cancel(true);
+          outcomes.add(new RecipientFailure(uris.get(i),
+              "did not wrap within wrapTimeout " + wrapTimeout, true));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KeyUnavailableException("interrupted while wrapping a data key", true, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          outcomes.add(failure(uris.get(i), (RuntimeException) e.getCause()));
+        }
+      }
+    }
     List<Recipient> recipients = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
-    for (String uri : key.keks()) {
-      try {
-        Kek kek = registry.kek(uri);
-        byte[] wrapped = kek.wrap(dataKey, context);
-        if (wrapped == null || wrapped.length == 0 || wrapped.length > limits.maxWrappedKeyBytes()) {
-          throw new KeyUnavailableException("the KEK returned a wrapped key of "
-              + (wrapped == null ? 0 : wrapped.length) + " bytes; allowed 1.."
-              + limits.maxWrappedKeyBytes() + " (EnvelopeLimits.maxWrappedKeyBytes)", false);
-        }
-        recipients.add(new Recipient(KekUris.reference(uri), kek.algorithm().id(), wrapped));
-      } catch (RuntimeException e) {
-        failures.add(failure(uri, e));
+    for (Object o : outcomes) {
+      if (o instanceof Recipient r) {
+        recipients.add(r);
+      } else {
+        failures.add((RecipientFailure) o);
       }
     }
     if (recipients.size() < key.minWrap()) {
       throw new KeyUnavailableException(
           "could not wrap a data key for logical key '" + key.id() + "': " + recipients.size()
-              + " of " + key.keks().size() + " KEKs succeeded, minWrap is " + key.minWrap() + ". "
+              + " of " + uris.size() + " KEKs succeeded, minWrap is " + key.minWrap() + ". "
               + describe(failures),
           failures.stream().anyMatch(RecipientFailure::retryable), failures, null);
     }
     if (!failures.isEmpty()) {
       LOG.warn("Data key for '{}' wrapped under {} of {} KEKs (minWrap {}); failed: {}",
-          key.id(), recipients.size(), key.keks().size(), key.minWrap(), failures);
+          key.id(), recipients.size(), uris.size(), key.minWrap(), failures);
     }
-    return recipients;
+    byte[] encoded = HeaderCodec.encodeRecipients(recipients);
+    if (encoded.length - 2 > limits.maxRecipientsBytes()) {
+      throw new KeyUnavailableException("the wrapped data keys of '" + key.id() + "' need "
+          + (encoded.length - 2) + " bytes, above EnvelopeLimits.maxRecipientsBytes ("
+          + limits.maxRecipientsBytes() + ")", false);
+    }
+    return encoded;
+  }
+
+  /** A {@link Recipient}, or the {@link RecipientFailure} that prevented it. */
+  private Object wrapOne(String uri, SecretBytes dataKey, WrapContext context) {
+    try {
+      Kek kek = registry.kek(uri);
+      counters.wrapCalled(uri);
+      byte[] wrapped = kek.wrap(dataKey, context);
+      if (wrapped == null || wrapped.length == 0 || wrapped.length > limits.maxWrappedKeyBytes()) {
+        throw new KeyUnavailableException("the KEK returned a wrapped key of "
+            + (wrapped == null ? 0 : wrapped.length) + " bytes; allowed 1.."
+            + limits.maxWrappedKeyBytes() + " (EnvelopeLimits.maxWrappedKeyBytes)", false);
+      }
+      return new Recipient(KekUris.reference(uri), kek.algorithm().id(), wrapped);
+    } catch (RuntimeException e) {
+      return failure(uri, e);
+    }
   }
 
   /**
-   * Unwraps the envelope's data key with the first recipient that works and whose key matches the
-   * body's key commitment.
+   * Finds the envelope's data key: the first recipient, in preference order, whose data key
+   * passes {@code check} (the body's key commitment). The key comes leased from the decrypt cache,
+   * or is unwrapped on a miss.
    *
-   * @param saltAndCommitment the first 56 bytes of the body
+   * @param check returns what the caller needs (derived message keys), or null on a commitment
+   *     mismatch
    * @throws AuthenticationException if every usable recipient failed to authenticate
    * @throws KeyUnavailableException if no recipient could be used at all
    */
-  Unlocked unlock(LogicalKey key, EnvelopeHeader header, byte[] saltAndCommitment) {
+  <T> Opened<T> unlock(LogicalKey key, EnvelopeHeader header, Function<DataKey, T> check) {
     record Candidate(String uri, Recipient recipient, int rank) {}
     List<Candidate> candidates = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
@@ -102,33 +161,21 @@ final class Recipients {
     WrapContext context = new WrapContext(key.id());
     boolean anyUnavailable = false;
     for (Candidate c : candidates) {
-      SecretBytes dataKey = null;
+      DataKey dataKey = null;
       try {
-        Kek kek = registry.kek(c.uri);
-        if (kek.algorithm().id() != c.recipient.wrapAlgorithm()) {
-          throw new AuthenticationException("the recipient says wrap algorithm "
-              + c.recipient.wrapAlgorithm() + " but this KEK uses " + kek.algorithm().name());
-        }
-        dataKey = kek.unwrap(c.recipient.wrappedKey(), context);
-        if (dataKey == null || dataKey.length() != Cobblestone.KEY_BYTES) {
-          throw new AuthenticationException("the unwrapped data key has the wrong length");
-        }
-        byte[] dek = dataKey.toByteArray();
-        Cobblestone.MessageKeys keys;
-        try {
-          keys = Cobblestone.deriveAndCheck(dek, header.authenticated, saltAndCommitment, 0);
-        } finally {
-          Arrays.fill(dek, (byte) 0);
-        }
-        if (keys == null) {
+        Recipient r = c.recipient;
+        dataKey = decryptCache.leased(key.id(), c.uri, r.wrapAlgorithm(), r.wrappedKey(),
+            () -> unwrap(c.uri, r, context));
+        T value = check.apply(dataKey);
+        if (value == null) {
           throw new AuthenticationException("the unwrapped data key does not match the envelope's"
               + " key commitment (a recipient of another envelope, or the header or body was"
               + " altered)");
         }
-        return new Unlocked(dataKey, keys);
+        return new Opened<>(dataKey, value);
       } catch (RuntimeException e) {
         if (dataKey != null) {
-          dataKey.destroy();
+          dataKey.release();
         }
         RecipientFailure f = failure(c.uri, e);
         anyUnavailable |= !(e instanceof AuthenticationException);
@@ -144,6 +191,23 @@ final class Recipients {
     throw new KeyUnavailableException(
         "no recipient of the envelope could be unwrapped here: " + describe(failures),
         retryable, failures, null);
+  }
+
+  private DataKey unwrap(String uri, Recipient recipient, WrapContext context) {
+    Kek kek = registry.kek(uri);
+    if (kek.algorithm().id() != recipient.wrapAlgorithm()) {
+      throw new AuthenticationException("the recipient says wrap algorithm "
+          + recipient.wrapAlgorithm() + " but this KEK uses " + kek.algorithm().name());
+    }
+    counters.unwrapCalled(uri);
+    SecretBytes dek = kek.unwrap(recipient.wrappedKey(), context);
+    if (dek == null || dek.length() != Cobblestone.KEY_BYTES) {
+      if (dek != null) {
+        dek.destroy();
+      }
+      throw new AuthenticationException("the unwrapped data key has the wrong length");
+    }
+    return DataKey.forDecryption(dek);
   }
 
   private static RecipientFailure failure(String uri, RuntimeException e) {

@@ -49,12 +49,19 @@ class EnvelopeTest {
   }
 
   @Test
-  void overheadOfOneKibWithOneLocalKekIsAtMost150Bytes() {
+  void overheadOfOneKibWithOneLocalKekIsAtMost150Bytes() throws Exception {
     try (Envelope e = fixture.envelope(Fixture.policy("payments", fixture.local("a")))) {
       byte[] sealed = e.encrypt("payments", new byte[1024], Map.of());
-      int overhead = sealed.length - 1024;
-      // 6 prefix + 13 protected header + 2 + 54 recipient + 24 salt + 32 commitment + 16 tag.
-      assertThat(overhead).isEqualTo(147);
+      // A256GCM: 6 prefix + 48 protected header (13 + 35 for the commitment) + 2 + 54 recipient
+      // + 12 nonce + 16 tag.
+      assertThat(Envelope.inspect(sealed).algorithm()).isEqualTo(BodyAlgorithm.A256GCM);
+      assertThat(sealed.length - 1024).isEqualTo(138);
+      ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+      try (var out = e.encryptingStream("payments", streamed, Map.of())) {
+        out.write(new byte[1024]);
+      }
+      // Cobblestone-256: 6 + 13 + 2 + 54 + 24 salt + 32 commitment + 16 tag.
+      assertThat(streamed.size() - 1024).isEqualTo(147);
     }
   }
 
@@ -231,7 +238,7 @@ class EnvelopeTest {
     }
     EnvelopeInfo info = Envelope.inspect(sealed);
     assertThat(info.formatVersion()).isEqualTo(1);
-    assertThat(info.algorithm()).isEqualTo(BodyAlgorithm.COBBLESTONE_256);
+    assertThat(info.algorithm()).isEqualTo(BodyAlgorithm.A256GCM);
     assertThat(info.logicalKeyId()).isEqualTo("payments");
     assertThat(info.context()).isEqualTo(ACME);
     assertThat(info.plaintextBytes()).isEqualTo(40_000);
@@ -289,7 +296,9 @@ class EnvelopeTest {
 
   @Test
   void decrypt_recipientSwappedFromAnotherEnvelope_fails() {
-    try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
+    KeyPolicy onePerDek = KeyPolicy.builder().key("k", List.of(fixture.local("a")), List.of(), 1,
+        new DataKeyCacheLimits(java.time.Duration.ofMinutes(1), 1, 1 << 20)).build();
+    try (Envelope e = fixture.envelope(onePerDek)) {
       byte[] one = e.encrypt("k", MESSAGE, Map.of());
       byte[] two = e.encrypt("k", MESSAGE, Map.of());
       int recipientsStart = HeaderCodec.PREFIX_BYTES + HeaderCodec.u16(one, 4);

@@ -34,7 +34,7 @@ class GoldenEnvelopeTest {
         .build();
     List<Map<String, Object>> manifest = new ObjectMapper().readValue(read("manifest.json"),
         new TypeReference<List<Map<String, Object>>>() {});
-    assertThat(manifest).hasSize(4);
+    assertThat(manifest).hasSize(6);
     try (Envelope envelope = Envelope.builder().policy(policy).localConfig(config).build()) {
       for (Map<String, Object> entry : manifest) {
         byte[] sealed = read((String) entry.get("envelope"));
@@ -48,6 +48,9 @@ class GoldenEnvelopeTest {
         }
         EnvelopeInfo info = Envelope.inspect(sealed, policy);
         assertThat(info.logicalKeyId()).isEqualTo(entry.get("logicalKey"));
+        // Entries written before A256GCM existed carry no algorithm: they are Cobblestone-256.
+        assertThat(info.algorithm().label())
+            .isEqualTo(entry.getOrDefault("algorithm", "cobblestone-256"));
         assertThat(info.context()).isEqualTo(context);
         assertThat(info.recipients()).hasSize((Integer) entry.get("recipients"));
         assertThat(info.headerBytes()).isEqualTo(entry.get("headerBytes"));

@@ -22,6 +22,7 @@ import java.util.Map;
  *
  * <pre>
  * java -cp target/test-classes:target/classes:$(cat cp.txt) dev.envelope.core.GoldenEnvelopeWriter DIR
+ * java ... dev.envelope.core.GoldenEnvelopeWriter DIR a256gcm   # appends the A256GCM set (issue 4)
  * </pre>
  */
 public final class GoldenEnvelopeWriter {
@@ -29,6 +30,10 @@ public final class GoldenEnvelopeWriter {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
+    if (args.length > 1 && args[1].equals("a256gcm")) {
+      appendA256gcm(dir);
+      return;
+    }
     Path keys = dir.resolve("keys");
     Files.createDirectories(keys);
     LocalKekProvider.generate(keys.resolve("golden.key"));
@@ -63,6 +68,26 @@ public final class GoldenEnvelopeWriter {
         .writeValue(dir.resolve("manifest.json").toFile(), manifest);
   }
 
+  /** Adds A256GCM envelopes (byte[] API) under the existing golden keys and policy. */
+  private static void appendA256gcm(Path dir) throws Exception {
+    Path keys = dir.resolve("keys");
+    LocalConfig config = LocalConfig.builder()
+        .provider("local", Map.of("dir", keys.toString()))
+        .provider("tink-keyset", Map.of("dir", keys.toString()))
+        .build();
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> manifest =
+        new ArrayList<>(json.readValue(dir.resolve("manifest.json").toFile(), List.class));
+    try (Envelope e = Envelope.builder().policy(KeyPolicy.load(dir.resolve("policy.yaml")))
+        .localConfig(config).build()) {
+      write(dir, manifest, e, "gcm-empty", "golden-local", new byte[0], Map.of(), false);
+      write(dir, manifest, e, "gcm-hello", "golden-both",
+          "hello, a256gcm\n".getBytes(StandardCharsets.UTF_8), Map.of("tenant", "acme"), false);
+    }
+    json.writeValue(dir.resolve("manifest.json").toFile(), manifest);
+  }
+
   static byte[] pattern(int n) {
     byte[] b = new byte[n];
     for (int i = 0; i < n; i++) {
@@ -90,6 +115,7 @@ public final class GoldenEnvelopeWriter {
     entry.put("plaintext", name + ".plain");
     entry.put("logicalKey", key);
     entry.put("context", context);
+    entry.put("algorithm", Envelope.inspect(sealed).algorithm().label());
     entry.put("recipients", Envelope.inspect(sealed).recipients().size());
     entry.put("headerBytes", Envelope.inspect(sealed).headerBytes());
     manifest.add(entry);

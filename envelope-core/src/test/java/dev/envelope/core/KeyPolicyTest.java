@@ -73,7 +73,8 @@ class KeyPolicyTest {
   @Test
   void unknownField_fails() {
     assertPolicyError("version: 1\nkeys:\n  k:\n    keks: [local://a]\n    rotationPeriod: P90D\n",
-        "keys.k.rotationPeriod", "unknown field; allowed here: decryptOnly, keks, minWrap");
+        "keys.k.rotationPeriod",
+        "unknown field; allowed here: dataKeyCache, decryptOnly, keks, minWrap");
   }
 
   @Test
@@ -157,7 +158,8 @@ class KeyPolicyTest {
   void localConfigUnknownField_fails() {
     assertThatThrownBy(() -> LocalConfig.parse("version: 1\ncredentials: {}\n", "local.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
-        .hasMessage("local.yaml: credentials: unknown field; allowed here: prefer, providers, version");
+        .hasMessage("local.yaml: credentials: unknown field; allowed here: decryptCache, prefer,"
+            + " providers, version, wrapTimeout");
   }
 
   @Test

@@ -1,0 +1,144 @@
+package dev.envelope.core;
+
+import dev.envelope.core.spi.SecretBytes;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A data key (DEK) and what is derived from it once: the Cobblestone PRF with its HMAC states
+ * prepared, the A256GCM subkey and key commitment, and — on the encrypt side — the encoded
+ * recipients (the wraps of this DEK under every KEK).
+ *
+ * <p>Reuse is bounded by {@link DataKeyCacheLimits}: {@link #tryReserve} hands out one message at
+ * a time until a limit is reached. Users hold a lease; a cache that drops the key calls {@link
+ * #retire()}, and the key material is zeroed when the last lease is released, so a message in
+ * flight never sees a destroyed key.
+ */
+final class DataKey {
+  private static final int DESTROYED = -1;
+
+  final SecretBytes dek;
+  final KeyedHmac prf;
+  final Gcm.Subkey gcm;
+  /** R || recipients, as written in every envelope sealed under this key; null when decrypting. */
+  final byte[] recipients;
+
+  private final long expiresAtNanos;
+  private final long maxMessages;
+  private final long maxBytes;
+  private final AtomicLong messages = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicInteger leases = new AtomicInteger();
+  private volatile boolean retired;
+
+  private DataKey(SecretBytes dek, byte[] recipients, DataKeyCacheLimits limits, long nowNanos) {
+    this.dek = dek;
+    byte[] raw = dek.toByteArray();
+    try {
+      this.prf = Cobblestone.prf(raw);
+    } finally {
+      java.util.Arrays.fill(raw, (byte) 0);
+    }
+    this.gcm = Gcm.subkey(prf);
+    this.recipients = recipients;
+    this.expiresAtNanos = limits == null ? Long.MAX_VALUE : nowNanos + limits.maxAge().toNanos();
+    this.maxMessages = limits == null ? Long.MAX_VALUE : limits.maxMessages();
+    this.maxBytes = limits == null ? Long.MAX_VALUE : limits.maxBytes();
+  }
+
+  /** A DEK for sealing, with its wrapped copies, bounded by {@code limits}. */
+  static DataKey forEncryption(SecretBytes dek, byte[] recipients, DataKeyCacheLimits limits) {
+    return new DataKey(dek, recipients, limits, System.nanoTime());
+  }
+
+  /** A DEK unwrapped for opening; its reuse is bounded by the decrypt cache, not here. */
+  static DataKey forDecryption(SecretBytes dek) {
+    return new DataKey(dek, null, null, System.nanoTime());
+  }
+
+  /** Nanoseconds until {@code maxAge} ends, for the cache's expiry. */
+  long remainingNanos() {
+    return expiresAtNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+        : Math.max(0, expiresAtNanos - System.nanoTime());
+  }
+
+  /**
+   * Takes a lease and reserves one message of {@code plaintextBytes}, or returns false if a limit
+   * is reached (the caller then needs a new DEK). A message larger than {@code maxBytes} is
+   * allowed only as the first message of a DEK.
+   */
+  boolean tryReserve(long plaintextBytes) {
+    if (retired || System.nanoTime() - expiresAtNanos >= 0 && expiresAtNanos != Long.MAX_VALUE) {
+      return false;
+    }
+    if (!lease()) {
+      return false;
+    }
+    long m;
+    do {
+      m = messages.get();
+      if (m >= maxMessages) {
+        release();
+        return false;
+      }
+    } while (!messages.compareAndSet(m, m + 1));
+    long b;
+    do {
+      b = bytes.get();
+      if (b > 0 && b + plaintextBytes > maxBytes) {
+        release();
+        return false;
+      }
+    } while (!bytes.compareAndSet(b, b + plaintextBytes));
+    return true;
+  }
+
+  /** Counts bytes of a stream sealed under this key after the fact (their size was unknown). */
+  void addBytes(long n) {
+    bytes.addAndGet(n);
+  }
+
+  /** Takes a lease without reserving; false if the key was already destroyed. */
+  boolean lease() {
+    int n;
+    do {
+      n = leases.get();
+      if (n == DESTROYED) {
+        return false;
+      }
+    } while (!leases.compareAndSet(n, n + 1));
+    return true;
+  }
+
+  /** Ends a lease; destroys the key if it was retired and this was the last one. */
+  void release() {
+    if (leases.decrementAndGet() == 0 && retired) {
+      destroyIfUnused();
+    }
+  }
+
+  /** No new leases; the key is zeroed once the current ones end. Idempotent. */
+  void retire() {
+    retired = true;
+    destroyIfUnused();
+  }
+
+  boolean isDestroyed() {
+    return leases.get() == DESTROYED;
+  }
+
+  private void destroyIfUnused() {
+    if (leases.compareAndSet(0, DESTROYED)) {
+      dek.destroy();
+      prf.destroy();
+      gcm.key().destroy();
+      java.util.Arrays.fill(gcm.commitment(), (byte) 0);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DataKey[messages=" + messages.get() + ", bytes=" + bytes.get()
+        + (isDestroyed() ? ", destroyed]" : "]");
+  }
+}

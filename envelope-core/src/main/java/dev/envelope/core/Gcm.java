@@ -1,0 +1,101 @@
+package dev.envelope.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * AES-256-GCM for both body algorithms, and the A256GCM body ({@code docs/FORMAT.md} §4.2): one
+ * AES-GCM message under a per-data-key subkey with a random 96-bit nonce and the authenticated
+ * header as associated data.
+ *
+ * <p>Ciphers are thread-confined and reused: re-initialising a JDK AES-GCM cipher with the key it
+ * already holds skips the key schedule, which is most of the fixed cost of a small message.
+ */
+final class Gcm {
+  static final int NONCE_BYTES = 12;
+  static final int TAG_BYTES = 16;
+  static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
+  static final int COMMITMENT_BYTES = 32;
+
+  private static final byte[] KEY_LABEL =
+      "dev.envelope/v1/A256GCM/key".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] COMMITMENT_LABEL =
+      "dev.envelope/v1/A256GCM/commitment".getBytes(StandardCharsets.US_ASCII);
+
+  private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
+    }
+  });
+
+  private Gcm() {}
+
+  /** This thread's AES-GCM cipher; callers init it before every use. */
+  static Cipher cipher() {
+    return CIPHER.get();
+  }
+
+  /** The A256GCM subkey and key commitment of a data key. */
+  record Subkey(AesKey key, byte[] commitment) {}
+
+  /**
+   * key = HKDF-Expand-SHA-512(DEK, "dev.envelope/v1/A256GCM/key", 32); commitment =
+   * HKDF-Expand-SHA-512(DEK, "dev.envelope/v1/A256GCM/commitment", 32).
+   */
+  static Subkey subkey(KeyedHmac prf) {
+    byte[] k = prf.expand(KEY_LABEL, 32);
+    try {
+      return new Subkey(new AesKey(k, 0, 32), prf.expand(COMMITMENT_LABEL, COMMITMENT_BYTES));
+    } finally {
+      Arrays.fill(k, (byte) 0);
+    }
+  }
+
+  /** Writes nonce || ciphertext || tag into {@code out} at {@code off}; returns bytes written. */
+  static int seal(AesKey key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] out, int off) {
+    Cipher c = cipher();
+    try {
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
+      c.updateAAD(aad);
+      System.arraycopy(nonce, 0, out, off, NONCE_BYTES);
+      return NONCE_BYTES + c.doFinal(plaintext, 0, plaintext.length, out, off + NONCE_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
+  /**
+   * Opens nonce || ciphertext || tag at {@code body[off, off+len)}.
+   *
+   * @throws AuthenticationException if it does not authenticate
+   */
+  static byte[] open(AesKey key, byte[] aad, byte[] body, int off, int len) {
+    if (len < OVERHEAD) {
+      throw new AuthenticationException(
+          "the envelope body is shorter than a nonce and a tag: it was truncated");
+    }
+    Cipher c = cipher();
+    try {
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, body, off, NONCE_BYTES));
+      c.updateAAD(aad);
+      return c.doFinal(body, off + NONCE_BYTES, len - NONCE_BYTES);
+    } catch (AEADBadTagException e) {
+      throw new AuthenticationException(
+          "the envelope body did not authenticate: the envelope was altered or truncated");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM decryption failed", e);
+    }
+  }
+
+  /** Constant-time comparison of a header's commitment with a data key's. */
+  static boolean commitmentMatches(byte[] expected, byte[] actual) {
+    return actual != null && MessageDigest.isEqual(expected, actual);
+  }
+}
