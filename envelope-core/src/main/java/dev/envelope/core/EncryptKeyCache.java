@@ -3,8 +3,8 @@ package dev.envelope.core;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
@@ -12,12 +12,15 @@ import java.util.function.Function;
  * One data key per logical key, reused until a {@link DataKeyCacheLimits} limit is reached. When
  * the key is missing, expired or used up, exactly one caller makes the next one (one wrap per KEK)
  * and concurrent callers wait for that same key: request coalescing through a shared future.
- * Caffeine expires entries at their {@code maxAge}; every entry it drops is retired, and zeroed
- * once its last in-flight message is sealed.
+ * Caffeine expires entries at their {@code maxAge}, on a scheduler so that an idle key is dropped
+ * on time; every entry it drops is retired, and zeroed once its last in-flight message is sealed.
  */
 final class EncryptKeyCache implements AutoCloseable {
-  private final AsyncCache<String, DataKey> cache;
-  private final ConcurrentMap<String, CompletableFuture<DataKey>> map;
+  /** A made data key, or why making it failed (so the future itself never fails). */
+  private record Slot(DataKey dataKey, RuntimeException failure) {}
+
+  private final AsyncCache<String, Slot> cache;
+  private final ConcurrentMap<String, CompletableFuture<Slot>> map;
   private final Function<LogicalKey, DataKey> factory;
   private final Counters counters;
 
@@ -26,25 +29,26 @@ final class EncryptKeyCache implements AutoCloseable {
     this.counters = counters;
     this.cache = Caffeine.newBuilder()
         .executor(Runnable::run)
-        .expireAfter(new Expiry<String, DataKey>() {
+        .scheduler(Scheduler.systemScheduler())
+        .expireAfter(new Expiry<String, Slot>() {
           @Override
-          public long expireAfterCreate(String key, DataKey value, long currentTime) {
-            return value.remainingNanos();
+          public long expireAfterCreate(String key, Slot slot, long currentTime) {
+            return slot.dataKey == null ? 0 : slot.dataKey.remainingNanos();
           }
 
           @Override
-          public long expireAfterUpdate(String key, DataKey value, long currentTime, long current) {
-            return value.remainingNanos();
+          public long expireAfterUpdate(String key, Slot slot, long currentTime, long current) {
+            return expireAfterCreate(key, slot, currentTime);
           }
 
           @Override
-          public long expireAfterRead(String key, DataKey value, long currentTime, long current) {
+          public long expireAfterRead(String key, Slot slot, long currentTime, long current) {
             return current;
           }
         })
-        .<String, DataKey>removalListener((key, value, cause) -> {
-          if (value != null) {
-            value.retire();
+        .<String, Slot>removalListener((key, slot, cause) -> {
+          if (slot != null && slot.dataKey != null) {
+            slot.dataKey.retire();
           }
         })
         .buildAsync();
@@ -65,35 +69,36 @@ final class EncryptKeyCache implements AutoCloseable {
     }
     boolean made = false;
     while (true) {
-      CompletableFuture<DataKey> slot = map.get(key.id());
-      if (slot == null) {
-        CompletableFuture<DataKey> mine = new CompletableFuture<>();
-        slot = map.putIfAbsent(key.id(), mine);
-        if (slot == null) {
+      CompletableFuture<Slot> future = map.get(key.id());
+      if (future == null) {
+        CompletableFuture<Slot> mine = new CompletableFuture<>();
+        future = map.putIfAbsent(key.id(), mine);
+        if (future == null) {
           made = true;
-          slot = mine;
+          future = mine;
+          Slot slot;
           try {
-            mine.complete(factory.apply(key));
+            slot = new Slot(factory.apply(key), null);
           } catch (RuntimeException e) {
-            map.remove(key.id(), mine);
-            mine.completeExceptionally(e);
-            counters.encryptMisses.increment();
-            throw e;
+            slot = new Slot(null, e);
+          }
+          mine.complete(slot);
+          if (slot.failure != null) {
+            map.remove(key.id(), mine);  // not cached: the next caller tries again
           }
         }
       }
-      DataKey dataKey;
-      try {
-        dataKey = slot.join();
-      } catch (CompletionException e) {
-        // Another caller's wrap failed: report the same failure (one wrap attempt, not one each).
-        throw e.getCause() instanceof RuntimeException r ? r : e;
+      Slot slot = future.join();
+      if (slot.failure != null) {
+        // Every caller that waited on this attempt gets its failure: one wrap attempt, not one each.
+        counters.encryptMisses.increment();
+        throw slot.failure;
       }
-      if (dataKey.tryReserve(plaintextBytes)) {
+      if (slot.dataKey.tryReserve(plaintextBytes)) {
         (made ? counters.encryptMisses : counters.encryptHits).increment();
-        return dataKey;
+        return slot.dataKey;
       }
-      map.remove(key.id(), slot);  // used up or expired: retired by the removal listener
+      map.remove(key.id(), future);  // used up or expired: retired by the removal listener
     }
   }
 

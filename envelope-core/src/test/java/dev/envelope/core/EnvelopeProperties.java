@@ -30,6 +30,8 @@ class EnvelopeProperties {
   private static final List<String> KEY_IDS = List.of("r1", "r2", "r3", "r4");
   private static Fixture fixture;
   private static Envelope envelope;
+  /** Seals byte[] messages with Cobblestone-256 instead of A256GCM (no buffered body). */
+  private static Envelope cobblestoneEnvelope;
 
   @BeforeContainer
   static void setUp() {
@@ -40,12 +42,16 @@ class EnvelopeProperties {
     for (int n = 1; n <= 4; n++) {
       policy.key("r" + n, keks.subList(0, n), List.of());
     }
-    envelope = fixture.envelope(policy.build());
+    KeyPolicy built = policy.build();
+    envelope = fixture.envelope(built);
+    cobblestoneEnvelope = Envelope.builder().policy(built).localConfig(fixture.config())
+        .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(0).build()).build();
   }
 
   @AfterContainer
   static void tearDown() {
     envelope.close();
+    cobblestoneEnvelope.close();
     fixture.close();
   }
 
@@ -72,13 +78,16 @@ class EnvelopeProperties {
       @ForAll("contexts") Map<String, String> context,
       @ForAll @IntRange(min = 1, max = 4) int recipients,
       @ForAll boolean sealWithStream,
+      @ForAll boolean cobblestoneForBytes,
       @ForAll boolean openWithStream,
       @ForAll long seed) throws IOException {
     byte[] plaintext = randomBytes(size, seed);
     String key = KEY_IDS.get(recipients - 1);
     byte[] sealed = sealWithStream
         ? sealStreaming(key, plaintext, context, new Random(seed))
-        : envelope.encrypt(key, plaintext, context);
+        : (cobblestoneForBytes ? cobblestoneEnvelope : envelope).encrypt(key, plaintext, context);
+    assertThat(Envelope.inspect(sealed).algorithm()).isEqualTo(
+        sealWithStream || cobblestoneForBytes ? BodyAlgorithm.COBBLESTONE_256 : BodyAlgorithm.A256GCM);
 
     byte[] opened = openWithStream
         ? openStreaming(sealed, context, new Random(~seed))
@@ -98,10 +107,12 @@ class EnvelopeProperties {
       @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE - 1) int where,
       @ForAll @IntRange(min = 1, max = 255) int xor,
       @ForAll boolean openWithStream,
+      @ForAll boolean cobblestone,
       @ForAll long seed) {
     byte[] plaintext = randomBytes(size, seed);
     Map<String, String> context = Map.of("tenant", "acme");
-    byte[] sealed = envelope.encrypt(KEY_IDS.get(recipients - 1), plaintext, context);
+    byte[] sealed = (cobblestone ? cobblestoneEnvelope : envelope)
+        .encrypt(KEY_IDS.get(recipients - 1), plaintext, context);
     int position = where % sealed.length;
     byte[] tampered = sealed.clone();
     tampered[position] ^= (byte) xor;
@@ -125,9 +136,11 @@ class EnvelopeProperties {
       @ForAll byte[] appended,
       @ForAll boolean extend,
       @ForAll boolean openWithStream,
+      @ForAll boolean cobblestone,
       @ForAll long seed) {
     byte[] plaintext = randomBytes(size, seed);
-    byte[] sealed = envelope.encrypt(KEY_IDS.get(recipients - 1), plaintext, Map.of());
+    byte[] sealed = (cobblestone ? cobblestoneEnvelope : envelope)
+        .encrypt(KEY_IDS.get(recipients - 1), plaintext, Map.of());
     byte[] changed;
     if (extend && appended.length > 0) {
       changed = Arrays.copyOf(sealed, sealed.length + appended.length);
@@ -163,10 +176,11 @@ class EnvelopeProperties {
 
   @Property(tries = 1500)
   void mutatedHeadersGiveOnlyTypedErrors(
-      @ForAll @IntRange(min = 1, max = 6) int mutations, @ForAll long seed) {
+      @ForAll @IntRange(min = 1, max = 6) int mutations, @ForAll boolean cobblestone,
+      @ForAll long seed) {
     Random random = new Random(seed);
     byte[] plaintext = randomBytes(100, seed);
-    byte[] original = envelope.encrypt("r2", plaintext, Map.of("k", "v"));
+    byte[] original = (cobblestone ? cobblestoneEnvelope : envelope).encrypt("r2", plaintext, Map.of("k", "v"));
     byte[] sealed = original.clone();
     int headerEnd = Envelope.inspect(sealed).headerBytes();
     for (int i = 0; i < mutations; i++) {

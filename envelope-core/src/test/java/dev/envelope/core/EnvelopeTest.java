@@ -143,6 +143,68 @@ class EnvelopeTest {
   }
 
   @Test
+  void bothBodiesOpenThroughBothApis() throws Exception {
+    try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
+      byte[] plaintext = EnvelopeProperties.randomBytes(70_000, 3);
+      byte[] gcm = e.encrypt("k", plaintext, ACME);
+      ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+      try (var out = e.encryptingStream("k", streamed, ACME)) {
+        out.write(plaintext);
+      }
+      byte[] cobblestone = streamed.toByteArray();
+      assertThat(Envelope.inspect(gcm).algorithm()).isEqualTo(BodyAlgorithm.A256GCM);
+      assertThat(Envelope.inspect(cobblestone).algorithm()).isEqualTo(BodyAlgorithm.COBBLESTONE_256);
+      for (byte[] sealed : List.of(gcm, cobblestone)) {
+        assertThat(e.decrypt(sealed, ACME)).isEqualTo(plaintext);
+        try (InputStream in = e.decryptingStream(new ByteArrayInputStream(sealed), ACME)) {
+          assertThat(in.readAllBytes()).isEqualTo(plaintext);
+        }
+        assertThat(e.decrypt(e.rewrap(sealed), ACME)).isEqualTo(plaintext);
+      }
+    }
+  }
+
+  @Test
+  void byteApiUsesCobblestoneAboveTheBufferedBodyLimit() {
+    try (Envelope e = Envelope.builder().policy(Fixture.policy("k", fixture.local("a")))
+        .localConfig(fixture.config())
+        .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(1000).build()).build()) {
+      assertThat(Envelope.inspect(e.encrypt("k", new byte[1000], Map.of())).algorithm())
+          .isEqualTo(BodyAlgorithm.A256GCM);
+      assertThat(Envelope.inspect(e.encrypt("k", new byte[1001], Map.of())).algorithm())
+          .isEqualTo(BodyAlgorithm.COBBLESTONE_256);
+    }
+  }
+
+  @Test
+  void decryptingStream_a256gcmBodyBeyondTheBufferLimit_fails() {
+    String a = fixture.local("a");
+    byte[] sealed;
+    try (Envelope e = fixture.envelope(Fixture.policy("k", a))) {
+      sealed = e.encrypt("k", new byte[5000], Map.of());
+    }
+    try (Envelope small = Envelope.builder().policy(Fixture.policy("k", a)).localConfig(fixture.config())
+        .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(4096).build()).build()) {
+      assertThatThrownBy(() -> small.decryptingStream(new ByteArrayInputStream(sealed), Map.of()))
+          .isInstanceOf(MalformedEnvelopeException.class)
+          .hasMessageContaining("EnvelopeLimits.maxBufferedBodyBytes");
+      assertThat(small.decrypt(sealed, Map.of())).hasSize(5000);
+    }
+  }
+
+  @Test
+  void decrypt_a256gcmCommitmentMismatch_fails() {
+    try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
+      byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
+      int commitmentAt = HeaderCodec.PREFIX_BYTES + HeaderCodec.u16(sealed, 4) - 32;
+      sealed[commitmentAt] ^= 1;
+      assertThatThrownBy(() -> e.decrypt(sealed, Map.of()))
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("key commitment");
+    }
+  }
+
+  @Test
   void discoveryIsOffUnlessAskedFor() {
     KeyPolicy policy = Fixture.policy("k", "memory://m");
     try (Envelope plain = Envelope.builder().policy(policy).build()) {

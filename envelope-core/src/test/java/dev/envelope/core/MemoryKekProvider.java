@@ -27,12 +27,17 @@ public final class MemoryKekProvider implements KekProvider {
   static final Map<String, byte[]> KEYS = new ConcurrentHashMap<>();
   static final List<String> CALLS = new CopyOnWriteArrayList<>();
   static final Map<String, Supplier<RuntimeException>> UNWRAP_FAILURES = new ConcurrentHashMap<>();
+  static final Map<String, Long> WRAP_DELAY_MILLIS = new ConcurrentHashMap<>();
+  /** Every data key handed to wrap and returned by unwrap, to check that they get destroyed. */
+  static final List<SecretBytes> SEEN_KEYS = new CopyOnWriteArrayList<>();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   static void reset() {
     KEYS.clear();
     CALLS.clear();
     UNWRAP_FAILURES.clear();
+    WRAP_DELAY_MILLIS.clear();
+    SEEN_KEYS.clear();
   }
 
   @Override
@@ -62,6 +67,16 @@ public final class MemoryKekProvider implements KekProvider {
       @Override
       public byte[] wrap(SecretBytes dataKey, WrapContext context) {
         CALLS.add("wrap " + uri);
+        SEEN_KEYS.add(dataKey);
+        Long delay = WRAP_DELAY_MILLIS.get(uri);
+        if (delay != null) {
+          try {
+            Thread.sleep(delay);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeyUnavailableException("memory KEK " + uri + ": interrupted", true);
+          }
+        }
         try {
           byte[] iv = new byte[12];
           RANDOM.nextBytes(iv);
@@ -90,7 +105,9 @@ public final class MemoryKekProvider implements KekProvider {
           c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
               new GCMParameterSpec(128, wrapped, 0, 12));
           c.updateAAD(context.associatedData());
-          return SecretBytes.adopt(c.doFinal(wrapped, 12, wrapped.length - 12));
+          SecretBytes key = SecretBytes.adopt(c.doFinal(wrapped, 12, wrapped.length - 12));
+          SEEN_KEYS.add(key);
+          return key;
         } catch (GeneralSecurityException e) {
           throw new AuthenticationException("memory KEK " + uri + ": wrapped key did not authenticate");
         }
