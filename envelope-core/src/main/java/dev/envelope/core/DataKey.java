@@ -30,6 +30,22 @@ final class DataKey {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicInteger leases = new AtomicInteger();
   private volatile boolean retired;
+  /** Authenticated headers by context, for each body algorithm: the same for every message. */
+  private final java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] headers =
+      newHeaderMaps();
+
+  @SuppressWarnings("unchecked")
+  private static java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] newHeaderMaps() {
+    java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] maps =
+        new java.util.concurrent.ConcurrentHashMap[BodyAlgorithm.values().length];
+    for (int i = 0; i < maps.length; i++) {
+      maps[i] = new java.util.concurrent.ConcurrentHashMap<>();
+    }
+    return maps;
+  }
+
+  /** Most distinct contexts whose header is kept per data key and algorithm. */
+  private static final int MAX_HEADERS = 256;
 
   private DataKey(SecretBytes dek, byte[] recipients, DataKeyCacheLimits limits, long nowNanos) {
     this.dek = dek;
@@ -93,6 +109,24 @@ final class DataKey {
     return true;
   }
 
+  /**
+   * The authenticated header for {@code context} under this key, made by {@code make} the first
+   * time. The returned array is shared: callers copy it, never modify it.
+   */
+  byte[] header(BodyAlgorithm algorithm, java.util.Map<String, String> context,
+      java.util.function.Supplier<byte[]> make) {
+    java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]> map =
+        headers[algorithm.ordinal()];
+    byte[] header = map.get(context);
+    if (header == null) {
+      header = make.get();
+      if (map.size() < MAX_HEADERS) {
+        map.putIfAbsent(java.util.Map.copyOf(context), header);
+      }
+    }
+    return header;
+  }
+
   /** Counts bytes of a stream sealed under this key after the fact (their size was unknown). */
   void addBytes(long n) {
     bytes.addAndGet(n);
@@ -107,6 +141,18 @@ final class DataKey {
         return false;
       }
     } while (!leases.compareAndSet(n, n + 1));
+    return true;
+  }
+
+  /** Takes a lease unless the key was retired (dropped by its cache) or destroyed. */
+  boolean leaseIfLive() {
+    if (retired || !lease()) {
+      return false;
+    }
+    if (retired) {
+      release();
+      return false;
+    }
     return true;
   }
 

@@ -2,7 +2,6 @@ package dev.envelope.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -14,7 +13,7 @@ import java.util.function.Supplier;
  * digest.
  */
 final class DecryptKeyCache implements AutoCloseable {
-  private record Key(String logicalKeyId, String kekUri, long wrapAlgorithm, ByteBuffer wrappedKey) {}
+  private record Key(String logicalKeyId, String kekUri, long wrapAlgorithm, ByteKey wrappedKey) {}
 
   private final Cache<Key, DataKey> cache;
   private final Counters counters;
@@ -48,7 +47,7 @@ final class DecryptKeyCache implements AutoCloseable {
       once.retire();
       return once;
     }
-    Key key = new Key(logicalKeyId, kekUri, wrapAlgorithm, ByteBuffer.wrap(wrappedKey));
+    Key key = new Key(logicalKeyId, kekUri, wrapAlgorithm, ByteKey.view(wrappedKey, 0, wrappedKey.length));
     while (true) {
       boolean[] loaded = new boolean[1];
       DataKey dataKey = cache.get(key, k -> {

@@ -70,6 +70,7 @@ public final class Envelope implements AutoCloseable {
   private final DecryptKeyCache decryptCache;
   private final Recipients recipients;
   private final EncryptKeyCache encryptCache;
+  private final HeaderCache headerCache = new HeaderCache();
   private volatile boolean closed;
 
   private Envelope(Builder b, Map<String, KekProvider> providers) {
@@ -113,13 +114,14 @@ public final class Envelope implements AutoCloseable {
     requireArgument(plaintext, "plaintext");
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
-    SortedMap<String, String> ctx = HeaderCodec.checkedContext(context, limits);
+    requireArgument(context, "context (pass Map.of() for none)");
     boolean gcm = plaintext.length <= limits.maxBufferedBodyBytes();
     DataKey dataKey = encryptCache.acquire(key, plaintext.length);
     try {
-      byte[] authenticated = authenticatedHeader(
-          gcm ? BodyAlgorithm.A256GCM : BodyAlgorithm.COBBLESTONE_256, key.id(), ctx,
-          gcm ? dataKey.gcm.commitment() : null);
+      BodyAlgorithm algorithm = gcm ? BodyAlgorithm.A256GCM : BodyAlgorithm.COBBLESTONE_256;
+      byte[] authenticated = dataKey.header(algorithm, context, () -> authenticatedHeader(
+          algorithm, key.id(), HeaderCodec.checkedContext(context, limits),
+          gcm ? dataKey.gcm.commitment() : null));
       long body = gcm ? plaintext.length + (long) Gcm.OVERHEAD : Cobblestone.bodyLength(plaintext.length);
       long total = authenticated.length + dataKey.recipients.length + body;
       if (total > Integer.MAX_VALUE - 64) {
@@ -218,12 +220,12 @@ public final class Envelope implements AutoCloseable {
   public byte[] decrypt(byte[] envelope, Map<String, String> context) {
     requireArgument(envelope, "envelope");
     requireOpen();
-    EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
+    EnvelopeHeader header = HeaderCodec.parse(envelope, limits, headerCache);
     checkContext(header, context);
     LogicalKey key = logicalKeyOf(header);
     int bodyLength = envelope.length - header.length;
     if (header.algorithm == BodyAlgorithm.A256GCM) {
-      Recipients.Opened<Boolean> opened = recipients.unlock(key, header, gcmCheck(header));
+      Recipients.Opened<Boolean> opened = open(key, header, gcmCheck(header));
       try {
         return Gcm.open(opened.dataKey().gcm.key(), header.authenticated, envelope, header.length,
             bodyLength);
@@ -234,10 +236,30 @@ public final class Envelope implements AutoCloseable {
     if (bodyLength < Cobblestone.PREFIX_BYTES) {
       throw truncatedBody();
     }
-    Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+    Recipients.Opened<Cobblestone.MessageKeys> opened = open(key, header,
         dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, envelope, header.length));
     opened.dataKey().release();
     return Cobblestone.decryptChunks(opened.value(), envelope, header.length, bodyLength);
+  }
+
+  /**
+   * The data key of a parsed envelope, leased: the one that last opened this very header if it is
+   * still cached and passes {@code check}, else found through the recipients.
+   */
+  private <T> Recipients.Opened<T> open(
+      LogicalKey key, EnvelopeHeader header, Function<DataKey, T> check) {
+    DataKey memo = header.opener;
+    if (memo != null && memo.leaseIfLive()) {
+      T value = check.apply(memo);
+      if (value != null) {
+        counters.decryptHits.increment();
+        return new Recipients.Opened<>(memo, value);
+      }
+      memo.release();
+    }
+    Recipients.Opened<T> opened = recipients.unlock(key, header, check);
+    header.opener = opened.dataKey();
+    return opened;
   }
 
   /**
@@ -499,6 +521,9 @@ public final class Envelope implements AutoCloseable {
   }
 
   private void checkContext(EnvelopeHeader header, Map<String, String> context) {
+    if (context != null && header.context.equals(context)) {
+      return;  // the common case; the stored context was validated when parsed
+    }
     SortedMap<String, String> given = HeaderCodec.checkedContext(context, limits);
     if (!given.equals(header.context)) {
       // Name keys only: values may be identifiers a log need not carry.

@@ -19,6 +19,13 @@ final class EnvelopeHeader {
   final List<Recipient> recipients;
   final byte[] authenticated;
   final int length;
+  /**
+   * The data key that last opened an envelope with exactly this header (headers are cached per
+   * facade, see {@code HeaderCache}): the same header bytes carry the same wrapped keys, so the
+   * same data key. Saves the recipient search on the hot path; never trusted without the body's
+   * own commitment check.
+   */
+  volatile DataKey opener;
 
   EnvelopeHeader(
       BodyAlgorithm algorithm,

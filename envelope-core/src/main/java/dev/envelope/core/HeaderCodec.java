@@ -134,6 +134,15 @@ final class HeaderCodec {
 
   /** Parses the header at the start of a whole envelope. */
   static EnvelopeHeader parse(byte[] envelope, EnvelopeLimits limits) {
+    return parse(envelope, limits, null);
+  }
+
+  /**
+   * Parses the header at the start of a whole envelope, through {@code cache} when given: every
+   * envelope sealed under one data key with one context has the same header bytes, and parsing is
+   * a pure function of them, so a hit skips the CBOR parser and its determinism check.
+   */
+  static EnvelopeHeader parse(byte[] envelope, EnvelopeLimits limits, HeaderCache cache) {
     if (envelope.length < PREFIX_BYTES) {
       checkMagic(envelope, envelope.length);
       throw truncated();
@@ -151,7 +160,10 @@ final class HeaderCodec {
     if (envelope.length < bodyAt) {
       throw truncated();
     }
-    return decode(envelope, p, recipientsAt + 2, r, bodyAt, limits);
+    if (cache == null) {
+      return decode(envelope, p, recipientsAt + 2, r, bodyAt, limits);
+    }
+    return cache.get(envelope, bodyAt, () -> decode(envelope, p, recipientsAt + 2, r, bodyAt, limits));
   }
 
   /**

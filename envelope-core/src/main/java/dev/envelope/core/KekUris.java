@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** Syntax of KEK URIs and the 8-byte reference an envelope records for each. */
@@ -19,7 +18,7 @@ final class KekUris {
   }
 
   static String scheme(String uri) {
-    return uri.substring(0, uri.indexOf("://")).toLowerCase(Locale.ROOT);
+    return uri.substring(0, uri.indexOf("://"));  // lower case already: isValid requires it
   }
 
   /** First 8 bytes of SHA-256 over the URI's UTF-8 bytes, exactly as the policy spells it. */

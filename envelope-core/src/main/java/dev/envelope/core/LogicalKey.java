@@ -20,6 +20,7 @@ public final class LogicalKey {
   private final int minWrap;
   private final DataKeyCacheLimits dataKeyCache;
   private final List<byte[]> references;
+  private final List<String> allKeks;
 
   private LogicalKey(String id, List<String> keks, List<String> decryptOnly, int minWrap,
       DataKeyCacheLimits dataKeyCache) {
@@ -28,8 +29,11 @@ public final class LogicalKey {
     this.decryptOnly = List.copyOf(decryptOnly);
     this.minWrap = minWrap;
     this.dataKeyCache = dataKeyCache;
+    List<String> all = new ArrayList<>(this.keks);
+    all.addAll(this.decryptOnly);
+    this.allKeks = List.copyOf(all);
     List<byte[]> refs = new ArrayList<>();
-    for (String uri : allKeks()) {
+    for (String uri : allKeks) {
       refs.add(KekUris.reference(uri));
     }
     this.references = refs;
@@ -154,17 +158,14 @@ public final class LogicalKey {
 
   /** {@link #keks()} then {@link #decryptOnly()}: every KEK allowed to unwrap. */
   public List<String> allKeks() {
-    List<String> all = new ArrayList<>(keks);
-    all.addAll(decryptOnly);
-    return all;
+    return allKeks;
   }
 
   /** The KEK URI whose reference is {@code reference}, if this key allows it to unwrap. */
   Optional<String> kekFor(byte[] reference) {
-    List<String> all = allKeks();
     for (int i = 0; i < references.size(); i++) {
       if (Arrays.equals(references.get(i), reference)) {
-        return Optional.of(all.get(i));
+        return Optional.of(allKeks.get(i));
       }
     }
     return Optional.empty();

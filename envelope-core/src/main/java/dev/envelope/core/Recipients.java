@@ -147,7 +147,7 @@ final class Recipients {
         failures.add(new RecipientFailure("kek-ref:" + KekUris.hex(r.kekRef()),
             "not a KEK the key policy allows for '" + key.id() + "'; skipped", false));
       } else {
-        candidates.add(new Candidate(uri, r, config.rank(uri)));
+        candidates.add(new Candidate(uri, r, header.recipients.size() == 1 ? 0 : config.rank(uri)));
       }
     }
     if (candidates.isEmpty()) {
@@ -157,7 +157,9 @@ final class Recipients {
               + " another policy, or was its KEK removed from this one?",
           false, failures, null);
     }
-    candidates.sort(Comparator.comparingInt(Candidate::rank));
+    if (candidates.size() > 1) {
+      candidates.sort(Comparator.comparingInt(Candidate::rank));
+    }
     WrapContext context = new WrapContext(key.id());
     boolean anyUnavailable = false;
     for (Candidate c : candidates) {
@@ -200,7 +202,8 @@ final class Recipients {
           + recipient.wrapAlgorithm() + " but this KEK uses " + kek.algorithm().name());
     }
     counters.unwrapCalled(uri);
-    SecretBytes dek = kek.unwrap(recipient.wrappedKey(), context);
+    // A copy: the wrapped bytes are part of cached headers and keys, and a provider might modify them.
+    SecretBytes dek = kek.unwrap(recipient.wrappedKey().clone(), context);
     if (dek == null || dek.length() != Cobblestone.KEY_BYTES) {
       if (dek != null) {
         dek.destroy();
