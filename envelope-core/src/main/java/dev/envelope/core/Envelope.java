@@ -115,7 +115,7 @@ public final class Envelope implements AutoCloseable {
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
     requireArgument(context, "context (pass Map.of() for none)");
-    boolean gcm = plaintext.length <= limits.maxBufferedBodyBytes();
+    boolean gcm = limits.maxBufferedBodyBytes() > 0 && plaintext.length <= limits.maxBufferedBodyBytes();
     DataKey dataKey = encryptCache.acquire(key, plaintext.length);
     try {
       BodyAlgorithm algorithm = gcm ? BodyAlgorithm.A256GCM : BodyAlgorithm.COBBLESTONE_256;
