@@ -90,22 +90,19 @@ final class DataKey {
     if (!lease()) {
       return false;
     }
-    long m;
-    do {
-      m = messages.get();
-      if (m >= maxMessages) {
-        release();
-        return false;
-      }
-    } while (!messages.compareAndSet(m, m + 1));
-    long b;
-    do {
-      b = bytes.get();
-      if (b > 0 && b + plaintextBytes > maxBytes) {
-        release();
-        return false;
-      }
-    } while (!bytes.compareAndSet(b, b + plaintextBytes));
+    // One atomic add each; an over-count only retires the key a message early.
+    if (messages.getAndIncrement() >= maxMessages) {
+      release();
+      return false;
+    }
+    if (plaintextBytes == 0) {
+      return true;
+    }
+    long before = bytes.getAndAdd(plaintextBytes);
+    if (before > 0 && before + plaintextBytes > maxBytes) {
+      release();
+      return false;
+    }
     return true;
   }
 

@@ -14,8 +14,9 @@ import java.util.Arrays;
 final class DecryptingInputStream extends InputStream {
   private final InputStream source;
   private final Cobblestone.ChunkCipher chunks;
-  private final byte[] sealed = new byte[Cobblestone.SEALED_CHUNK_BYTES];
-  private final byte[] plain = new byte[Cobblestone.CHUNK_BYTES];
+  /** Both grow up to one chunk as data arrives: small messages keep small buffers. */
+  private byte[] sealed = new byte[2048];
+  private byte[] plain = new byte[0];
   private int position;
   private int limit;
   private long index;
@@ -64,8 +65,24 @@ final class DecryptingInputStream extends InputStream {
     return limit - position;
   }
 
+  /** Reads up to one sealed chunk, growing the buffer only while the source delivers. */
+  private int readChunk() throws IOException {
+    int n = 0;
+    while (n < Cobblestone.SEALED_CHUNK_BYTES) {
+      if (n == sealed.length) {
+        sealed = Arrays.copyOf(sealed, Math.min(Cobblestone.SEALED_CHUNK_BYTES, sealed.length * 2));
+      }
+      int r = source.read(sealed, n, sealed.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
+    return n;
+  }
+
   private void nextChunk() throws IOException {
-    int n = source.readNBytes(sealed, 0, sealed.length);
+    int n = readChunk();
     try {
       if (n < Cobblestone.TAG_BYTES) {
         throw new AuthenticationException(
@@ -75,8 +92,11 @@ final class DecryptingInputStream extends InputStream {
       // Nothing of the previous chunk may be served again if this one fails.
       position = 0;
       limit = 0;
+      if (plain.length < n - Cobblestone.TAG_BYTES) {
+        plain = new byte[n - Cobblestone.TAG_BYTES];
+      }
       int opened = chunks.open(index++, sealed, 0, n, plain, 0);
-      if (n < sealed.length) {
+      if (n < Cobblestone.SEALED_CHUNK_BYTES) {
         // A short chunk is the last; anything after it was appended.
         if (source.read() != -1) {
           Arrays.fill(plain, (byte) 0);

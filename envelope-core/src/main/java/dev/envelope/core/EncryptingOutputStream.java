@@ -14,8 +14,9 @@ final class EncryptingOutputStream extends OutputStream {
   private final Cobblestone.ChunkCipher chunks;
   private final java.util.function.LongConsumer onClose;
   private long total;
-  private final byte[] plain = new byte[Cobblestone.CHUNK_BYTES];
-  private final byte[] sealed = new byte[Cobblestone.SEALED_CHUNK_BYTES];
+  /** Grows up to one chunk: a 1 KiB message does not pay for two 16 KiB buffers. */
+  private byte[] plain = new byte[1024];
+  private byte[] sealed = new byte[0];
   private int buffered;
   private long index;
   private boolean closed;
@@ -40,13 +41,17 @@ final class EncryptingOutputStream extends OutputStream {
     }
     java.util.Objects.checkFromIndexSize(off, len, b.length);
     while (len > 0) {
+      if (buffered == plain.length && plain.length < Cobblestone.CHUNK_BYTES) {
+        plain = Arrays.copyOf(plain, Math.min(Cobblestone.CHUNK_BYTES,
+            Math.max(plain.length * 2, buffered + len)));
+      }
       int n = Math.min(len, plain.length - buffered);
       System.arraycopy(b, off, plain, buffered, n);
       buffered += n;
       total += n;
       off += n;
       len -= n;
-      if (buffered == plain.length) {
+      if (buffered == Cobblestone.CHUNK_BYTES) {
         // A full chunk is never the last one in this format, so it can go out at once.
         sealBuffered();
       }
@@ -54,6 +59,10 @@ final class EncryptingOutputStream extends OutputStream {
   }
 
   private void sealBuffered() throws IOException {
+    if (sealed.length < buffered + Cobblestone.TAG_BYTES) {
+      sealed = new byte[buffered == Cobblestone.CHUNK_BYTES ? Cobblestone.SEALED_CHUNK_BYTES
+          : buffered + Cobblestone.TAG_BYTES];
+    }
     int n = chunks.seal(index++, plain, 0, buffered, sealed, 0);
     sink.write(sealed, 0, n);
     buffered = 0;

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,7 +58,6 @@ import java.util.function.Function;
  * the key material of opened KEKs.
  */
 public final class Envelope implements AutoCloseable {
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final AtomicInteger WRAP_THREADS = new AtomicInteger();
 
   private final KeyPolicy policy;
@@ -134,11 +132,11 @@ public final class Envelope implements AutoCloseable {
       int bodyAt = authenticated.length + dataKey.recipients.length;
       if (gcm) {
         byte[] nonce = new byte[Gcm.NONCE_BYTES];
-        RANDOM.nextBytes(nonce);
+        Randoms.fill(nonce);
         Gcm.seal(dataKey.gcm.key(), nonce, authenticated, plaintext, out, bodyAt);
       } else {
         byte[] salt = new byte[Cobblestone.SALT_BYTES];
-        RANDOM.nextBytes(salt);
+        Randoms.fill(salt);
         Cobblestone.encryptInto(dataKey.prf, salt, authenticated, plaintext, out, bodyAt);
       }
       return out;
@@ -167,7 +165,7 @@ public final class Envelope implements AutoCloseable {
     try {
       byte[] authenticated = authenticatedHeader(BodyAlgorithm.COBBLESTONE_256, key.id(), ctx, null);
       byte[] salt = new byte[Cobblestone.SALT_BYTES];
-      RANDOM.nextBytes(salt);
+      Randoms.fill(salt);
       Cobblestone.MessageKeys keys = Cobblestone.derive(dataKey.prf, salt, authenticated);
       sink.write(authenticated);
       sink.write(dataKey.recipients);
@@ -195,7 +193,7 @@ public final class Envelope implements AutoCloseable {
   /** A new data key, wrapped under every KEK of the logical key (called by the encrypt cache). */
   private DataKey newDataKey(LogicalKey key) {
     byte[] dek = new byte[Cobblestone.KEY_BYTES];
-    RANDOM.nextBytes(dek);
+    Randoms.fill(dek);
     SecretBytes dataKey = SecretBytes.adopt(dek);
     try {
       return DataKey.forEncryption(dataKey, recipients.wrapAll(key, dataKey), key.dataKeyCache());
@@ -279,7 +277,7 @@ public final class Envelope implements AutoCloseable {
     requireArgument(source, "source");
     requireOpen();
     try {
-      EnvelopeHeader header = HeaderCodec.read(source, limits);
+      EnvelopeHeader header = HeaderCodec.read(source, limits, headerCache);
       checkContext(header, context);
       LogicalKey key = logicalKeyOf(header);
       if (header.algorithm == BodyAlgorithm.A256GCM) {
@@ -291,7 +289,7 @@ public final class Envelope implements AutoCloseable {
               + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
               + " raise the limit");
         }
-        Recipients.Opened<Boolean> opened = recipients.unlock(key, header, gcmCheck(header));
+        Recipients.Opened<Boolean> opened = open(key, header, gcmCheck(header));
         byte[] plaintext;
         try {
           plaintext = Gcm.open(opened.dataKey().gcm.key(), header.authenticated, body, 0, body.length);
@@ -310,7 +308,7 @@ public final class Envelope implements AutoCloseable {
       if (prefix.length < Cobblestone.PREFIX_BYTES) {
         throw truncatedBody();
       }
-      Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+      Recipients.Opened<Cobblestone.MessageKeys> opened = open(key, header,
           dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, prefix, 0));
       opened.dataKey().release();
       return new DecryptingInputStream(source, new Cobblestone.ChunkCipher(opened.value()));

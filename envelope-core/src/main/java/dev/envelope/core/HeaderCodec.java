@@ -171,6 +171,12 @@ final class HeaderCodec {
    * the limits' header sizes.
    */
   static EnvelopeHeader read(InputStream in, EnvelopeLimits limits) throws IOException {
+    return read(in, limits, null);
+  }
+
+  /** As {@link #read(InputStream, EnvelopeLimits)}, through a facade's header cache. */
+  static EnvelopeHeader read(InputStream in, EnvelopeLimits limits, HeaderCache cache)
+      throws IOException {
     byte[] prefix = new byte[PREFIX_BYTES];
     int got = in.readNBytes(prefix, 0, PREFIX_BYTES);
     checkMagic(prefix, got);
@@ -187,7 +193,11 @@ final class HeaderCodec {
     System.arraycopy(prefix, 0, header, 0, PREFIX_BYTES);
     System.arraycopy(protectedAndR, 0, header, PREFIX_BYTES, p + 2);
     System.arraycopy(recipients, 0, header, PREFIX_BYTES + p + 2, r);
-    return decode(header, p, PREFIX_BYTES + p + 2, r, header.length, limits);
+    if (cache == null) {
+      return decode(header, p, PREFIX_BYTES + p + 2, r, header.length, limits);
+    }
+    return cache.get(header, header.length,
+        () -> decode(header, p, PREFIX_BYTES + p + 2, r, header.length, limits));
   }
 
   /** The header bytes as they stand in an envelope: authenticated part, then R and recipients. */
