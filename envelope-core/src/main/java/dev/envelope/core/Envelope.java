@@ -132,11 +132,11 @@ public final class Envelope implements AutoCloseable {
       int bodyAt = authenticated.length + dataKey.recipients.length;
       if (gcm) {
         byte[] nonce = new byte[Gcm.NONCE_BYTES];
-        Randoms.fill(nonce);
+        Randoms.publicValue(nonce);
         Gcm.seal(dataKey.gcm.key(), nonce, authenticated, plaintext, out, bodyAt);
       } else {
         byte[] salt = new byte[Cobblestone.SALT_BYTES];
-        Randoms.fill(salt);
+        Randoms.publicValue(salt);
         Cobblestone.encryptInto(dataKey.prf, salt, authenticated, plaintext, out, bodyAt);
       }
       return out;
@@ -165,7 +165,7 @@ public final class Envelope implements AutoCloseable {
     try {
       byte[] authenticated = authenticatedHeader(BodyAlgorithm.COBBLESTONE_256, key.id(), ctx, null);
       byte[] salt = new byte[Cobblestone.SALT_BYTES];
-      Randoms.fill(salt);
+      Randoms.publicValue(salt);
       Cobblestone.MessageKeys keys = Cobblestone.derive(dataKey.prf, salt, authenticated);
       sink.write(authenticated);
       sink.write(dataKey.recipients);
@@ -193,7 +193,7 @@ public final class Envelope implements AutoCloseable {
   /** A new data key, wrapped under every KEK of the logical key (called by the encrypt cache). */
   private DataKey newDataKey(LogicalKey key) {
     byte[] dek = new byte[Cobblestone.KEY_BYTES];
-    Randoms.fill(dek);
+    Randoms.key(dek);
     SecretBytes dataKey = SecretBytes.adopt(dek);
     try {
       return DataKey.forEncryption(dataKey, recipients.wrapAll(key, dataKey), key.dataKeyCache());

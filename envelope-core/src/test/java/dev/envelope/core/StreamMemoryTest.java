@@ -9,15 +9,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Streams hold one chunk in memory: 256 MiB go through encryptingStream and decryptingStream in a
- * JVM whose whole heap is 32 MiB.
+ * Streams hold one chunk in memory: 1 GiB goes through encryptingStream and decryptingStream in a
+ * JVM whose whole heap is 64 MiB.
  */
 class StreamMemoryTest {
   @Test
-  void streams256MibWithA32MibHeap(@TempDir Path dir) throws Exception {
+  void streams1GibWithA64MibHeap(@TempDir Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-Xmx32m", "-cp", System.getProperty("java.class.path"),
-        StreamMemoryMain.class.getName(), dir.toString(), "256")
+    Process process = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+        StreamMemoryMain.class.getName(), dir.toString(), "1024")
         .redirectErrorStream(true)
         .start();
     boolean finished = process.waitFor(180, TimeUnit.SECONDS);
@@ -27,6 +27,6 @@ class StreamMemoryTest {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(finished).as("finished in time").isTrue();
     assertThat(process.exitValue()).as(output).isZero();
-    assertThat(output).contains("ok 268").contains("max heap 32 MiB");
+    assertThat(output).contains("ok 1074790").contains("max heap 64 MiB");
   }
 }
