@@ -1,7 +1,6 @@
 package dev.envelope.core;
 
 import dev.envelope.core.spi.SecretBytes;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * flight never sees a destroyed key.
  */
 final class DataKey {
-  private static final int DESTROYED = -1;
 
   final SecretBytes dek;
   final KeyedHmac prf;
@@ -28,7 +26,15 @@ final class DataKey {
   private final long maxBytes;
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
-  private final AtomicInteger leases = new AtomicInteger();
+  /**
+   * Leases in flight. Striped (LongAdder), because every message on every thread takes one: a
+   * single atomic word here was a cache line all threads fought over. Safe without a lock by the
+   * Dekker pattern: a lease increments, then reads {@code retired}; a retire writes {@code retired},
+   * then sums; both are volatile, so one of the two always sees the other.
+   */
+  private final java.util.concurrent.atomic.LongAdder leases = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.AtomicBoolean destroyed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean retired;
   /** Authenticated headers by context, for each body algorithm: the same for every message. */
   private final java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] headers =
@@ -84,7 +90,7 @@ final class DataKey {
    * allowed only as the first message of a DEK.
    */
   boolean tryReserve(long plaintextBytes) {
-    if (retired || System.nanoTime() - expiresAtNanos >= 0 && expiresAtNanos != Long.MAX_VALUE) {
+    if (System.nanoTime() - expiresAtNanos >= 0 && expiresAtNanos != Long.MAX_VALUE) {
       return false;
     }
     if (!lease()) {
@@ -129,33 +135,26 @@ final class DataKey {
     bytes.addAndGet(n);
   }
 
-  /** Takes a lease without reserving; false if the key was already destroyed. */
+  /** Takes a lease without reserving; false once the key was retired (dropped by its cache). */
   boolean lease() {
-    int n;
-    do {
-      n = leases.get();
-      if (n == DESTROYED) {
-        return false;
-      }
-    } while (!leases.compareAndSet(n, n + 1));
+    leases.increment();
+    if (retired) {
+      leases.decrement();
+      destroyIfUnused();
+      return false;
+    }
     return true;
   }
 
-  /** Takes a lease unless the key was retired (dropped by its cache) or destroyed. */
+  /** The same as {@link #lease()}: a retired key is never leased again. */
   boolean leaseIfLive() {
-    if (retired || !lease()) {
-      return false;
-    }
-    if (retired) {
-      release();
-      return false;
-    }
-    return true;
+    return lease();
   }
 
   /** Ends a lease; destroys the key if it was retired and this was the last one. */
   void release() {
-    if (leases.decrementAndGet() == 0 && retired) {
+    leases.decrement();
+    if (retired) {
       destroyIfUnused();
     }
   }
@@ -167,11 +166,11 @@ final class DataKey {
   }
 
   boolean isDestroyed() {
-    return leases.get() == DESTROYED;
+    return destroyed.get();
   }
 
   private void destroyIfUnused() {
-    if (leases.compareAndSet(0, DESTROYED)) {
+    if (leases.sum() == 0 && destroyed.compareAndSet(false, true)) {
       dek.destroy();
       prf.destroy();
       gcm.key().destroy();
