@@ -1,7 +1,10 @@
 package dev.envelope.core;
 
 import dev.envelope.core.spi.SecretBytes;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A data key (DEK) and what is derived from it once: the Cobblestone PRF with its HMAC states
@@ -36,19 +39,10 @@ final class DataKey {
   private final java.util.concurrent.atomic.AtomicBoolean destroyed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean retired;
-  /** Authenticated headers by context, for each body algorithm: the same for every message. */
-  private final java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] headers =
-      newHeaderMaps();
-
-  @SuppressWarnings("unchecked")
-  private static java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] newHeaderMaps() {
-    java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]>[] maps =
-        new java.util.concurrent.ConcurrentHashMap[BodyAlgorithm.values().length];
-    for (int i = 0; i < maps.length; i++) {
-      maps[i] = new java.util.concurrent.ConcurrentHashMap<>();
-    }
-    return maps;
-  }
+  /** Authenticated headers by context, per body algorithm: the same for every message. */
+  private final ConcurrentHashMap<Map<String, String>, byte[]> gcmHeaders = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Map<String, String>, byte[]> cobblestoneHeaders =
+      new ConcurrentHashMap<>();
 
   /** Most distinct contexts whose header is kept per data key and algorithm. */
   private static final int MAX_HEADERS = 256;
@@ -116,15 +110,14 @@ final class DataKey {
    * The authenticated header for {@code context} under this key, made by {@code make} the first
    * time. The returned array is shared: callers copy it, never modify it.
    */
-  byte[] header(BodyAlgorithm algorithm, java.util.Map<String, String> context,
-      java.util.function.Supplier<byte[]> make) {
-    java.util.concurrent.ConcurrentHashMap<java.util.Map<String, String>, byte[]> map =
-        headers[algorithm.ordinal()];
+  byte[] header(BodyAlgorithm algorithm, Map<String, String> context, Supplier<byte[]> make) {
+    ConcurrentHashMap<Map<String, String>, byte[]> map =
+        algorithm == BodyAlgorithm.A256GCM ? gcmHeaders : cobblestoneHeaders;
     byte[] header = map.get(context);
     if (header == null) {
       header = make.get();
       if (map.size() < MAX_HEADERS) {
-        map.putIfAbsent(java.util.Map.copyOf(context), header);
+        map.putIfAbsent(Map.copyOf(context), header);
       }
     }
     return header;
@@ -144,11 +137,6 @@ final class DataKey {
       return false;
     }
     return true;
-  }
-
-  /** The same as {@link #lease()}: a retired key is never leased again. */
-  boolean leaseIfLive() {
-    return lease();
   }
 
   /** Ends a lease; destroys the key if it was retired and this was the last one. */

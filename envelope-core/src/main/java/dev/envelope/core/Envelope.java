@@ -247,7 +247,7 @@ public final class Envelope implements AutoCloseable {
   private <T> Recipients.Opened<T> open(
       LogicalKey key, EnvelopeHeader header, Function<DataKey, T> check) {
     DataKey memo = header.opener;
-    if (memo != null && memo.leaseIfLive()) {
+    if (memo != null && memo.lease()) {
       T value = check.apply(memo);
       if (value != null) {
         counters.decryptHits.increment();

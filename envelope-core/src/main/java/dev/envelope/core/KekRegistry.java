@@ -55,10 +55,6 @@ final class KekRegistry implements AutoCloseable {
     });
   }
 
-  boolean hasProvider(String scheme) {
-    return providers.containsKey(scheme);
-  }
-
   @Override
   public void close() {
     for (Kek kek : open.values()) {
