@@ -2,6 +2,7 @@ package dev.envelope.core;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -22,6 +23,9 @@ final class DecryptKeyCache implements AutoCloseable {
     this.counters = counters;
     this.cache = maxEntries == 0 ? null : Caffeine.newBuilder()
         .executor(Runnable::run)
+        // Expire on time, not only on the next lookup: the hot path reaches a cached key through
+        // the header's memo without touching this cache, and a retired key must stop being used.
+        .scheduler(Scheduler.systemScheduler())
         .maximumSize(maxEntries)
         .expireAfterWrite(ttl)
         .<Key, DataKey>removalListener((k, v, cause) -> {

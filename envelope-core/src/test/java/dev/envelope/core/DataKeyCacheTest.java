@@ -136,6 +136,21 @@ class DataKeyCacheTest {
   }
 
   @Test
+  void anUnwrappedKeyIsNotUsedPastTheDecryptCacheTtl() throws Exception {
+    LocalConfig shortTtl = LocalConfig.builder().decryptCache(100, Duration.ofMillis(200)).build();
+    try (Envelope e = envelope(limits(1_000_000), shortTtl, 1, A)) {
+      byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
+      e.decrypt(sealed, Map.of());
+      e.decrypt(sealed, Map.of());
+      assertThat(e.stats().unwrapCalls(A)).isEqualTo(1);
+      Thread.sleep(1500);  // the TTL, plus the scheduler's tick
+      e.decrypt(sealed, Map.of());
+      assertThat(e.stats().unwrapCalls(A)).isEqualTo(2);
+      assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed()).as("the expired key").isTrue();
+    }
+  }
+
+  @Test
   void aDataKeyIsReplacedAfterMaxAge() throws Exception {
     try (Envelope e = envelope(new DataKeyCacheLimits(Duration.ofMillis(200), 1000, 1 << 20), A)) {
       e.encrypt("k", MESSAGE, Map.of());
