@@ -451,6 +451,16 @@ class EnvelopeTest {
   }
 
   @Test
+  void encrypt_localKekNameEscapingTheKeyDirectory_fails() {
+    try (Envelope e = fixture.envelope(Fixture.policy("k", "local://../outside"))) {
+      assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of()))
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("local://../outside")
+          .hasMessageContaining("NAME of 1-64 characters");
+    }
+  }
+
+  @Test
   void decrypt_notAnEnvelope_fails() {
     try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
       assertThatThrownBy(() -> e.decrypt("hello world".getBytes(StandardCharsets.UTF_8), Map.of()))

@@ -32,7 +32,8 @@ final class KeyFiles {
     String prefix = scheme + "://";
     String name = uri.startsWith(prefix) ? uri.substring(prefix.length()) : "";
     if (!NAME.matcher(name).matches()) {
-      throw new InvalidPolicyException("key policy", uri,
+      // Checked here, not only in the policy, because NAME becomes a file name: no "..", no "/".
+      throw new InvalidPolicyException("key policy", "KEK " + uri,
           "a " + scheme + " KEK URI is " + prefix + "NAME, with NAME of 1-64 characters"
               + " A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
