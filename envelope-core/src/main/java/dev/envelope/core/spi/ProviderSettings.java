@@ -1,6 +1,8 @@
 package dev.envelope.core.spi;
 
 import dev.envelope.core.InvalidPolicyException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +41,73 @@ public final class ProviderSettings {
     return Optional.ofNullable(values.get(key));
   }
 
+  /**
+   * The setting {@code key} as an ISO-8601 duration ({@code PT5S}, {@code PT0.5S}), or {@code
+   * fallback} if absent.
+   *
+   * @throws InvalidPolicyException if the value is not a positive duration of at most {@code max}
+   */
+  public Duration duration(String key, Duration fallback, Duration max) {
+    String value = values.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    Duration parsed;
+    try {
+      parsed = Duration.parse(value);
+    } catch (DateTimeParseException e) {
+      throw invalid(key, "not an ISO-8601 duration such as PT5S: '" + value + "'");
+    }
+    if (parsed.isNegative() || parsed.isZero() || parsed.compareTo(max) > 0) {
+      throw invalid(key, "must be positive and at most " + max + ", got " + value);
+    }
+    return parsed;
+  }
+
+  /**
+   * The setting {@code key} as a decimal integer in {@code [min, max]}, or {@code fallback} if
+   * absent.
+   *
+   * @throws InvalidPolicyException if the value is not an integer in range
+   */
+  public int integer(String key, int fallback, int min, int max) {
+    String value = values.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value.trim());
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the range
+    }
+    throw invalid(key, "must be an integer from " + min + " to " + max + ", got '" + value + "'");
+  }
+
+  /**
+   * The setting {@code key} as a boolean ({@code true}/{@code false}), or {@code fallback} if
+   * absent.
+   *
+   * @throws InvalidPolicyException if the value is neither
+   */
+  public boolean bool(String key, boolean fallback) {
+    String value = values.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (value.equals("true") || value.equals("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw invalid(key, "must be true or false, got '" + value + "'");
+  }
+
+  /** An error naming {@code providers.<scheme>.<key>} in this settings' source. */
+  public InvalidPolicyException invalid(String key, String problem) {
+    return new InvalidPolicyException(source, "providers." + scheme + "." + key, problem);
+  }
+
   /** All settings, sorted by key. */
   public Map<String, String> asMap() {
     return values;
@@ -57,10 +126,7 @@ public final class ProviderSettings {
   public void allowOnly(Set<String> allowed) {
     for (String key : values.keySet()) {
       if (!allowed.contains(key)) {
-        throw new InvalidPolicyException(
-            source,
-            "providers." + scheme + "." + key,
-            "unknown setting; allowed: " + String.join(", ", new TreeSet<>(allowed)));
+        throw invalid(key, "unknown setting; allowed: " + String.join(", ", new TreeSet<>(allowed)));
       }
     }
   }

@@ -22,8 +22,17 @@ public record WrapAlgorithm(int id, String name) {
    */
   public static final WrapAlgorithm TINK_AEAD = new WrapAlgorithm(2, "TINK-AEAD");
 
+  /**
+   * AES-256-GCM computed inside an HSM or token ({@code pkcs11://} KEKs): a 12-byte random IV, then
+   * the ciphertext and 16-byte tag, with the wrap context as associated data.
+   */
+  public static final WrapAlgorithm AES_256_GCM_HSM = new WrapAlgorithm(3, "A256GCM-HSM");
+
   private static final Map<Integer, WrapAlgorithm> KNOWN =
-      Map.of(AES_256_KWP.id, AES_256_KWP, TINK_AEAD.id, TINK_AEAD);
+      Map.of(
+          AES_256_KWP.id, AES_256_KWP,
+          TINK_AEAD.id, TINK_AEAD,
+          AES_256_GCM_HSM.id, AES_256_GCM_HSM);
 
   /** Validates the id range (1..2^31-1) and that the name is present. */
   public WrapAlgorithm {

@@ -1,0 +1,93 @@
+package dev.envelope.kms.pkcs11;
+
+import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.ProviderSettings;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.xipki.pkcs11.wrapper.PKCS11Module;
+import org.xipki.pkcs11.wrapper.Token;
+
+/**
+ * The {@code pkcs11://} KEKs: AES-256 keys held in an HSM (or any PKCS#11 token) that wrap data
+ * keys with AES-GCM inside the token, so the KEK never leaves it.
+ *
+ * <p>URIs carry RFC 7512 path attributes: {@code pkcs11://token=LABEL;object=LABEL}, or with
+ * {@code serial=}, {@code slot-id=}, {@code id=%01%02}. Settings ({@code providers.pkcs11} in the
+ * local config, never in the shared policy):
+ *
+ * <pre>{@code
+ * providers:
+ *   pkcs11:
+ *     library: /usr/lib/softhsm/libsofthsm2.so   # the vendor's PKCS#11 module (required)
+ *     pinFile: /var/run/secrets/hsm/pin          # or pinEnv: HSM_PIN (exactly one)
+ *     sessions: 8                                # session pool per token (default 8)
+ *     sessionWait: PT10S                         # wait for a free session (default PT10S)
+ *     requireNonExtractable: true                # refuse keys that can leave the token
+ * }</pre>
+ *
+ * <p>KEKs of the same token and settings share one logged-in session pool. Found by {@link
+ * java.util.ServiceLoader} (module {@code envelope-kms-pkcs11}).
+ */
+public final class Pkcs11KekProvider implements KekProvider {
+  /** The URI scheme served. */
+  public static final String SCHEME = "pkcs11";
+
+  private final UnaryOperator<String> environment;
+  private final Map<Map<String, Object>, TokenPool> pools = new HashMap<>();
+
+  /** A provider reading {@code pinEnv} from the process environment. */
+  public Pkcs11KekProvider() {
+    this(System::getenv);
+  }
+
+  /** For tests: a provider with a given environment. */
+  Pkcs11KekProvider(UnaryOperator<String> environment) {
+    this.environment = environment;
+  }
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of(SCHEME);
+  }
+
+  @Override
+  public Kek open(String uri, ProviderSettings settings) {
+    Pkcs11Uri where = Pkcs11Uri.parse(uri);
+    Pkcs11Settings config = Pkcs11Settings.from(settings);
+    PKCS11Module module = Pkcs11Library.module(config.library());
+    Token token = Pkcs11Library.findToken(module, where, config.library());
+    TokenPool pool = acquire(config, token, where);
+    try {
+      return Pkcs11Kek.open(where, pool, config.requireNonExtractable(), () -> release(pool));
+    } catch (RuntimeException e) {
+      release(pool);
+      throw e;
+    }
+  }
+
+  private synchronized TokenPool acquire(Pkcs11Settings config, Token token, Pkcs11Uri where) {
+    Map<String, Object> key = config.poolKey(token.getSlot().getSlotID());
+    TokenPool pool = pools.get(key);
+    if (pool == null) {
+      pool = TokenPool.open(config, token, where, environment);
+      pools.put(key, pool);
+    }
+    pool.retain();
+    return pool;
+  }
+
+  private synchronized void release(TokenPool pool) {
+    if (pool.release()) {
+      pools.values().remove(pool);
+      pool.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Pkcs11KekProvider[" + SCHEME + "]";
+  }
+}
