@@ -16,6 +16,7 @@ final class CliProcess {
 
   private final Path workDir;
   private final List<String> jvmOptions = new ArrayList<>();
+  private final java.util.Map<String, String> environment = new java.util.HashMap<>();
   private Path stdin;
   private Path stdout;
 
@@ -25,6 +26,11 @@ final class CliProcess {
 
   CliProcess jvm(String option) {
     jvmOptions.add(option);
+    return this;
+  }
+
+  CliProcess env(String name, String value) {
+    environment.put(name, value);
     return this;
   }
 
@@ -51,6 +57,7 @@ final class CliProcess {
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
         .redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(environment);
     if (stdin != null) {
       pb.redirectInput(stdin.toFile());
     }
