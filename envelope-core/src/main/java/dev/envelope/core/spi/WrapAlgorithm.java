@@ -28,11 +28,25 @@ public record WrapAlgorithm(int id, String name) {
    */
   public static final WrapAlgorithm AES_256_GCM_HSM = new WrapAlgorithm(3, "A256GCM-HSM");
 
+  /**
+   * An AWS KMS ciphertext blob of a symmetric key's {@code Encrypt}, with the encryption context
+   * {@code {"envelope:key": logicalKeyId}} ({@code aws-kms://} KEKs).
+   */
+  public static final WrapAlgorithm AWS_KMS = new WrapAlgorithm(4, "AWS-KMS");
+
+  /**
+   * RSAES-OAEP with SHA-256 and MGF1-SHA-256, empty label (RFC 8017), under an RSA key held in a
+   * KMS: any cluster can wrap with the public key, only the KMS can unwrap.
+   */
+  public static final WrapAlgorithm RSA_OAEP_256 = new WrapAlgorithm(5, "RSA-OAEP-256");
+
   private static final Map<Integer, WrapAlgorithm> KNOWN =
       Map.of(
           AES_256_KWP.id, AES_256_KWP,
           TINK_AEAD.id, TINK_AEAD,
-          AES_256_GCM_HSM.id, AES_256_GCM_HSM);
+          AES_256_GCM_HSM.id, AES_256_GCM_HSM,
+          AWS_KMS.id, AWS_KMS,
+          RSA_OAEP_256.id, RSA_OAEP_256);
 
   /** Validates the id range (1..2^31-1) and that the name is present. */
   public WrapAlgorithm {

@@ -1,0 +1,115 @@
+package dev.envelope.kms.aws;
+
+import dev.envelope.core.AuthenticationException;
+import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapAlgorithm;
+import dev.envelope.core.spi.WrapContext;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.kms.model.DecryptResponse;
+import software.amazon.awssdk.services.kms.model.EncryptResponse;
+
+/**
+ * A symmetric AWS KMS key: wrap = {@code Encrypt}, unwrap = {@code Decrypt} with the same
+ * encryption context {@code {"envelope:key": logicalKeyId}} and the key pinned ({@code KeyId}), the
+ * key named in each answer checked against the configured one ({@code docs/FORMAT.md} §5.4).
+ */
+final class SymmetricKmsKek implements Kek {
+  /** The encryption-context key binding a wrapped data key to its logical key. */
+  static final String CONTEXT_KEY = "envelope:key";
+  private static final int DEK_BYTES = 32;
+
+  private final String uri;
+  private final KmsKeyArn key;
+  private final KmsClient kms;
+  private final Runnable onClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * @param key the key to call: the policy's ARN, or its replica in this cluster's region
+   */
+  SymmetricKmsKek(String uri, KmsKeyArn key, KmsClient kms, Runnable onClose) {
+    this.uri = uri;
+    this.key = key;
+    this.kms = kms;
+    this.onClose = onClose;
+  }
+
+  @Override
+  public String uri() {
+    return uri;
+  }
+
+  @Override
+  public WrapAlgorithm algorithm() {
+    return WrapAlgorithm.AWS_KMS;
+  }
+
+  @Override
+  public byte[] wrap(SecretBytes dataKey, WrapContext context) {
+    byte[] dek = dataKey.toByteArray();
+    EncryptResponse answer;
+    try {
+      answer = kms.encrypt(r -> r.keyId(key.toString())
+          .plaintext(SdkBytes.fromByteArrayUnsafe(dek))
+          .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId())));
+    } catch (SdkException e) {
+      throw KmsErrors.map(uri, "wrap (Encrypt)", e, false);
+    } finally {
+      Arrays.fill(dek, (byte) 0);
+    }
+    if (!answers(answer.keyId())) {
+      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": Encrypt answered for key "
+          + answer.keyId() + ", not " + key, false);
+    }
+    return answer.ciphertextBlob().asByteArray();
+  }
+
+  @Override
+  public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
+    DecryptResponse answer;
+    try {
+      answer = kms.decrypt(r -> {
+        r.ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
+            .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId()));
+        // Pinning makes KMS refuse a blob of any other key. An alias cannot be pinned: it may
+        // point at a newer key than the one that wrapped; the answer is checked instead.
+        if (!key.isAlias()) {
+          r.keyId(key.toString());
+        }
+      });
+    } catch (SdkException e) {
+      throw KmsErrors.map(uri, "unwrap (Decrypt)", e, true);
+    }
+    byte[] dek = answer.plaintext().asByteArray();
+    if (!answers(answer.keyId()) || dek.length != DEK_BYTES) {
+      Arrays.fill(dek, (byte) 0);
+      throw new AuthenticationException("AWS KMS KEK " + uri + ": Decrypt answered for key "
+          + answer.keyId() + " with " + dek.length + " bytes; expected " + key + " and a "
+          + DEK_BYTES + "-byte data key");
+    }
+    return SecretBytes.adopt(dek);
+  }
+
+  private boolean answers(String answeredKeyArn) {
+    return key.isAlias() ? key.sameAccountAndRegion(answeredKeyArn) : key.matches(answeredKeyArn);
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      onClose.run();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SymmetricKmsKek[" + uri + "]";
+  }
+}
