@@ -72,6 +72,7 @@ public final class Envelope implements AutoCloseable {
   private volatile boolean closed;
 
   private Envelope(Builder b, Map<String, KekProvider> providers) {
+    validateKekUris(b.policy, providers);
     this.policy = b.policy;
     this.limits = b.limits;
     this.registry = new KekRegistry(providers, b.localConfig);
@@ -85,6 +86,22 @@ public final class Envelope implements AutoCloseable {
     this.recipients =
         new Recipients(registry, b.localConfig, b.limits, counters, decryptCache, wrapExecutor);
     this.encryptCache = new EncryptKeyCache(this::newDataKey, counters);
+  }
+
+  /**
+   * Lets each registered provider check the URIs of its scheme now (public key size, ARN shape…),
+   * so a malformed policy fails at start-up rather than at the first message. URIs of schemes with
+   * no provider here are left alone: another cluster may hold them.
+   */
+  private static void validateKekUris(KeyPolicy policy, Map<String, KekProvider> providers) {
+    for (String id : policy.keyIds()) {
+      for (String uri : policy.key(id).orElseThrow().allKeks()) {
+        KekProvider provider = providers.get(KekUris.scheme(uri));
+        if (provider != null) {
+          provider.validate(uri);
+        }
+      }
+    }
   }
 
   /** Starts building an {@link Envelope}; a key policy is required. */

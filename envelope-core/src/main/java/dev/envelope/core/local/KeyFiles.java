@@ -1,29 +1,13 @@
 package dev.envelope.core.local;
 
 import dev.envelope.core.InvalidPolicyException;
-import dev.envelope.core.KeyUnavailableException;
-import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** File handling shared by the local providers: names, owner-only creation, bounded reads. */
+/** Key names and directories of the local providers (file I/O: {@link dev.envelope.core.spi.SecretFiles}). */
 final class KeyFiles {
-  private static final Logger LOG = LoggerFactory.getLogger(KeyFiles.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-  private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
-  static final long MAX_KEY_FILE_BYTES = 64 * 1024;
 
   private KeyFiles() {}
 
@@ -43,75 +27,5 @@ final class KeyFiles {
   static Path directory(dev.envelope.core.spi.ProviderSettings settings) {
     settings.allowOnly(Set.of("dir"));
     return Path.of(settings.get("dir").orElse("."));
-  }
-
-  /** Reads a key file of at most 64 KiB; warns once if others may read it. */
-  static byte[] read(Path file, String uri) {
-    try {
-      long size = Files.size(file);
-      if (size > MAX_KEY_FILE_BYTES) {
-        throw new KeyUnavailableException(
-            "the key file of " + uri + " (" + file + ") is " + size + " bytes: not a key file", false);
-      }
-      warnIfReadableByOthers(file);
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new KeyUnavailableException(
-          "the key file of " + uri + " was not found at " + file
-              + "; create it with 'envelope keygen' or set providers.<scheme>.dir in the local config",
-          false);
-    } catch (IOException e) {
-      throw new KeyUnavailableException(
-          "the key file of " + uri + " at " + file + " cannot be read: " + e.getClass().getSimpleName(),
-          false, e);
-    }
-  }
-
-  private static void warnIfReadableByOthers(Path file) throws IOException {
-    PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-    if (view == null) {
-      return;
-    }
-    Set<PosixFilePermission> perms = view.readAttributes().permissions();
-    if ((perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ))
-        && WARNED.add(file.toAbsolutePath())) {
-      LOG.warn("Key file {} is readable by group or others; restrict it to its owner (chmod 600)", file);
-    }
-  }
-
-  /**
-   * Writes {@code content} to a new file readable and writable by its owner only. The name is
-   * claimed first, so an existing file is never overwritten; the content lands through an atomic
-   * rename so a crash leaves no half-written key.
-   *
-   * @throws FileAlreadyExistsException if {@code file} exists
-   */
-  static void writeOwnerOnly(Path file, byte[] content) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
-    if (posix) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } else {
-      Files.createFile(file);
-    }
-    Path tmp = null;
-    try {
-      tmp = posix
-          ? Files.createTempFile(dir, ".envelope-", ".tmp",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-          : Files.createTempFile(dir, ".envelope-", ".tmp");
-      Files.write(tmp, content);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      if (tmp != null) {
-        Files.deleteIfExists(tmp);
-      }
-      Files.deleteIfExists(file);
-      throw e;
-    }
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IOException("key file vanished after writing: " + file);
-    }
   }
 }

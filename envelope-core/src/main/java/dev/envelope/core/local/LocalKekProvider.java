@@ -5,6 +5,7 @@ import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.SecretFiles;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public final class LocalKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
     Path file = KeyFiles.directory(settings).resolve(name + ".key");
-    byte[] key = KeyFiles.read(file, uri);
+    byte[] key = SecretFiles.read(file, uri);
     try {
       if (key.length != KEY_BYTES) {
         throw new KeyUnavailableException(
@@ -64,7 +65,7 @@ public final class LocalKekProvider implements KekProvider {
     byte[] key = new byte[KEY_BYTES];
     new SecureRandom().nextBytes(key);
     try {
-      KeyFiles.writeOwnerOnly(file, key);
+      SecretFiles.writeOwnerOnly(file, key);
     } finally {
       Arrays.fill(key, (byte) 0);
     }

@@ -13,6 +13,7 @@ import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.SecretFiles;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class TinkKeysetKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
     Path file = KeyFiles.directory(settings).resolve(name + ".json");
-    byte[] json = KeyFiles.read(file, uri);
+    byte[] json = SecretFiles.read(file, uri);
     try {
       KeysetHandle handle = TinkJsonProtoKeysetFormat.parseKeyset(
           new String(json, StandardCharsets.UTF_8), RegistryConfiguration.get(),
@@ -80,7 +81,7 @@ public final class TinkKeysetKekProvider implements KekProvider {
           PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get());
       String json = TinkJsonProtoKeysetFormat.serializeKeyset(
           handle, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
-      KeyFiles.writeOwnerOnly(file, json.getBytes(StandardCharsets.UTF_8));
+      SecretFiles.writeOwnerOnly(file, json.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Tink could not create an AES-256-GCM keyset", e);
     }

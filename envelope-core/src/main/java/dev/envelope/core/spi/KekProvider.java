@@ -16,8 +16,18 @@ public interface KekProvider {
   Set<String> schemes();
 
   /**
-   * Opens the KEK named by {@code uri}. May read files or build clients, and should not call the
-   * KMS (so that a policy with KEKs of other clusters does not cost calls it never needs).
+   * Checks the shape of a URI of this provider's schemes (syntax, key sizes) without opening
+   * anything. Called for every KEK of the policy when an {@code Envelope} is built, so a malformed
+   * policy fails at start-up. The default accepts everything and leaves checks to {@link #open}.
+   *
+   * @throws dev.envelope.core.InvalidPolicyException naming the URI and the problem
+   */
+  default void validate(String uri) {}
+
+  /**
+   * Opens the KEK named by {@code uri}. Called lazily, the first time a message needs this KEK, and
+   * once per facade: it may read files, build clients, and make one metadata call to the KMS (key
+   * type and state); it should not wrap or unwrap anything.
    *
    * @param uri a KEK URI from the key policy, whose scheme is one of {@link #schemes()}
    * @param settings this cluster's settings for the scheme, from the local config (may be empty)

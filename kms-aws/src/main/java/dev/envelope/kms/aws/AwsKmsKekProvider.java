@@ -62,6 +62,11 @@ public final class AwsKmsKekProvider implements KekProvider {
   }
 
   @Override
+  public void validate(String uri) {
+    KmsKeyArn.parse(uri);
+  }
+
+  @Override
   public Kek open(String uri, ProviderSettings settings) {
     KmsKeyArn arn = KmsKeyArn.parse(uri);
     AwsSettings config = AwsSettings.from(settings);

@@ -54,6 +54,11 @@ public final class Pkcs11KekProvider implements KekProvider {
   }
 
   @Override
+  public void validate(String uri) {
+    Pkcs11Uri.parse(uri);
+  }
+
+  @Override
   public Kek open(String uri, ProviderSettings settings) {
     Pkcs11Uri where = Pkcs11Uri.parse(uri);
     Pkcs11Settings config = Pkcs11Settings.from(settings);
