@@ -40,8 +40,22 @@ public record WrapAlgorithm(int id, String name) {
    */
   public static final WrapAlgorithm RSA_OAEP_256 = new WrapAlgorithm(5, "RSA-OAEP-256");
 
+  /**
+   * HPKE (RFC 9180) base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM: {@code enc ||
+   * ciphertext} of the data key, with the wrap context as {@code info} ({@code hpke://x25519/…}).
+   */
+  public static final WrapAlgorithm HPKE_X25519 = new WrapAlgorithm(6, "HPKE-X25519-A256GCM");
+
+  /**
+   * HPKE base mode with the X-Wing KEM (ML-KEM-768 + X25519, HPKE KEM id 0x647a), HKDF-SHA256,
+   * AES-256-GCM ({@code hpke://xwing/…}): hybrid post-quantum.
+   */
+  public static final WrapAlgorithm HPKE_XWING = new WrapAlgorithm(7, "HPKE-XWING-A256GCM");
+
   private static final Map<Integer, WrapAlgorithm> KNOWN =
       Map.of(
+          HPKE_X25519.id, HPKE_X25519,
+          HPKE_XWING.id, HPKE_XWING,
           AES_256_KWP.id, AES_256_KWP,
           TINK_AEAD.id, TINK_AEAD,
           AES_256_GCM_HSM.id, AES_256_GCM_HSM,
