@@ -1,6 +1,7 @@
 package dev.envelope.cli;
 
 import dev.envelope.core.local.LocalKekProvider;
+import dev.envelope.kek.hpke.HpkeKekProvider;
 import dev.envelope.core.local.TinkKeysetKekProvider;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,10 +13,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code envelope keygen local|tink-keyset --out FILE}: creates a local KEK file. */
+/**
+ * {@code envelope keygen local|tink-keyset --out FILE}: creates a local KEK file; {@code envelope
+ * keygen hpke|xwing --out DIR}: creates an HPKE key pair whose public half is a KEK URI.
+ */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-    description = "Create a local KEK file (owner-only permissions; never overwrites without --force).",
-    subcommands = {KeygenCommand.Local.class, KeygenCommand.TinkKeyset.class})
+    description = "Create a KEK: a local key file, or an HPKE key pair whose public key goes into"
+        + " the policy (owner-only permissions; never overwrites).",
+    subcommands = {KeygenCommand.Local.class, KeygenCommand.TinkKeyset.class,
+        KeygenCommand.Hpke.class, KeygenCommand.XWing.class})
 final class KeygenCommand {
 
   abstract static class Base implements Callable<Integer> {
@@ -89,6 +95,47 @@ final class KeygenCommand {
     @Override
     void generate(Path file) throws IOException {
       TinkKeysetKekProvider.generate(file);
+    }
+  }
+
+  abstract static class HpkeBase implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",
+        description = "Directory for the private key (<fingerprint>.key, owner-only) and the public"
+            + " key (<fingerprint>.pub, the URI to paste into the policy).")
+    Path out;
+
+    abstract String suite();
+
+    @Override
+    public Integer call() throws IOException {
+      HpkeKekProvider.Generated key = HpkeKekProvider.generate(suite(), out);
+      spec.commandLine().getOut().printf(
+          "Created %s (private, owner-only: keep it in this cluster) and %s.%n"
+              + "In the key policy, for every cluster that may seal for this one:%n  %s%n"
+              + "In this cluster's local config: providers.hpke.dir: %s%n",
+          key.privateKeyFile(), key.publicKeyFile(), key.uri(), out.toAbsolutePath());
+      return ExitCode.OK.code();
+    }
+  }
+
+  @Command(name = "hpke", mixinStandardHelpOptions = true,
+      description = "An HPKE X25519 key pair for hpke://x25519/PUBLIC-KEY (RFC 9180, AES-256-GCM).")
+  static final class Hpke extends HpkeBase {
+    @Override
+    String suite() {
+      return "x25519";
+    }
+  }
+
+  @Command(name = "xwing", mixinStandardHelpOptions = true,
+      description = "A hybrid post-quantum X-Wing (ML-KEM-768 + X25519) key pair for"
+          + " hpke://xwing/PUBLIC-KEY.")
+  static final class XWing extends HpkeBase {
+    @Override
+    String suite() {
+      return "xwing";
     }
   }
 }
