@@ -7,6 +7,7 @@ import dev.envelope.core.local.LocalKekProvider;
 import dev.envelope.core.local.TinkKeysetKekProvider;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapContext;
 import dev.envelope.core.spi.WrapAlgorithm;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,6 +70,7 @@ public final class Envelope implements AutoCloseable {
   private final Recipients recipients;
   private final EncryptKeyCache encryptCache;
   private final HeaderCache headerCache = new HeaderCache();
+  private final EnvelopeObserver observer;
   private volatile boolean closed;
 
   private Envelope(Builder b, Map<String, KekProvider> providers) {
@@ -83,8 +85,9 @@ public final class Envelope implements AutoCloseable {
     });
     this.decryptCache = new DecryptKeyCache(
         b.localConfig.decryptCacheEntries(), b.localConfig.decryptCacheTtl(), counters);
-    this.recipients =
-        new Recipients(registry, b.localConfig, b.limits, counters, decryptCache, wrapExecutor);
+    this.observer = new GuardedObserver(b.observer);
+    this.recipients = new Recipients(
+        registry, b.localConfig, b.limits, counters, decryptCache, wrapExecutor, observer);
     this.encryptCache = new EncryptKeyCache(this::newDataKey, counters);
   }
 
@@ -102,6 +105,51 @@ public final class Envelope implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Checks one KEK from this cluster: wraps a throwaway random data key under {@code
+   * logicalKeyId}'s wrap context and unwraps it again. Real KMS calls: a health check should cache
+   * the result rather than call this per probe.
+   *
+   * @throws IllegalArgumentException if the policy does not list {@code kekUri} for the key
+   */
+  public KekCheck checkKek(String logicalKeyId, String kekUri) {
+    requireOpen();
+    LogicalKey key = logicalKey(logicalKeyId);
+    if (!key.allKeks().contains(kekUri)) {
+      throw new IllegalArgumentException("logical key '" + logicalKeyId + "' does not list " + kekUri);
+    }
+    WrapContext context = new WrapContext(key.id());
+    byte[] random = new byte[Cobblestone.KEY_BYTES];
+    Randoms.key(random);
+    SecretBytes probe = SecretBytes.adopt(random);
+    try {
+      dev.envelope.core.spi.Kek kek;
+      byte[] wrapped;
+      try {
+        kek = registry.kek(kekUri);
+        wrapped = kek.wrap(probe, context);
+      } catch (RuntimeException e) {
+        return new KekCheck(kekUri, false, false, describe(e));
+      }
+      try {
+        SecretBytes back = kek.unwrap(wrapped, context);
+        boolean same = java.security.MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
+        back.destroy();
+        return same ? new KekCheck(kekUri, true, true, null)
+            : new KekCheck(kekUri, true, false, "the unwrapped key differs from the wrapped one");
+      } catch (RuntimeException e) {
+        return new KekCheck(kekUri, true, false, describe(e));
+      }
+    } finally {
+      probe.destroy();
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    return e instanceof EnvelopeException ? e.getClass().getSimpleName() + ": " + e.getMessage()
+        : "provider error " + e.getClass().getSimpleName();
   }
 
   /** Starts building an {@link Envelope}; a key policy is required. */
@@ -126,6 +174,20 @@ public final class Envelope implements AutoCloseable {
    * @throws IllegalArgumentException if an argument is null or the context exceeds the limits
    */
   public byte[] encrypt(String logicalKeyId, byte[] plaintext, Map<String, String> context) {
+    long start = System.nanoTime();
+    try {
+      byte[] sealed = encryptUnobserved(logicalKeyId, plaintext, context);
+      observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId, plaintext.length,
+          System.nanoTime() - start, null);
+      return sealed;
+    } catch (EnvelopeException e) {
+      observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId,
+          plaintext == null ? 0 : plaintext.length, System.nanoTime() - start, e);
+      throw e;
+    }
+  }
+
+  private byte[] encryptUnobserved(String logicalKeyId, byte[] plaintext, Map<String, String> context) {
     requireArgument(plaintext, "plaintext");
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
@@ -233,9 +295,26 @@ public final class Envelope implements AutoCloseable {
    * @throws KeyUnavailableException if no recipient's KEK is allowed here or could unwrap
    */
   public byte[] decrypt(byte[] envelope, Map<String, String> context) {
+    long start = System.nanoTime();
+    String[] logicalKeyId = new String[1];
+    try {
+      byte[] plaintext = decryptUnobserved(envelope, context, logicalKeyId);
+      observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId[0], plaintext.length,
+          System.nanoTime() - start, null);
+      return plaintext;
+    } catch (EnvelopeException e) {
+      observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId[0], 0,
+          System.nanoTime() - start, e);
+      throw e;
+    }
+  }
+
+  private byte[] decryptUnobserved(byte[] envelope, Map<String, String> context,
+      String[] logicalKeyId) {
     requireArgument(envelope, "envelope");
     requireOpen();
     EnvelopeHeader header = HeaderCodec.parse(envelope, limits, headerCache);
+    logicalKeyId[0] = header.logicalKeyId;
     checkContext(header, context);
     LogicalKey key = logicalKeyOf(header);
     int bodyLength = envelope.length - header.length;
@@ -573,6 +652,7 @@ public final class Envelope implements AutoCloseable {
     private EnvelopeLimits limits = EnvelopeLimits.DEFAULTS;
     private final List<KekProvider> explicit = new ArrayList<>();
     private boolean discover;
+    private EnvelopeObserver observer = EnvelopeObserver.NONE;
 
     private Builder() {}
 
@@ -602,6 +682,12 @@ public final class Envelope implements AutoCloseable {
     public Builder provider(KekProvider provider) {
       requireArgument(provider, "provider");
       explicit.add(provider);
+      return this;
+    }
+
+    /** Receives timings and outcomes for metrics (default: none). */
+    public Builder observer(EnvelopeObserver observer) {
+      this.observer = observer == null ? EnvelopeObserver.NONE : observer;
       return this;
     }
 

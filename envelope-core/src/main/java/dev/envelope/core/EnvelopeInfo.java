@@ -36,6 +36,15 @@ public record EnvelopeInfo(
     recipients = List.copyOf(recipients);
   }
 
+  /**
+   * The recipient reference an envelope records for {@code kekUri}: hex of the first 8 bytes of
+   * SHA-256 of the URI as written ({@code docs/FORMAT.md} §3). Short and stable: useful as a metric
+   * tag or a file name where the URI is long.
+   */
+  public static String kekReference(String kekUri) {
+    return KekUris.hex(KekUris.reference(kekUri));
+  }
+
   /** How a recipient's KEK stands in a key policy. */
   public enum KekStatus {
     /** Inspected without a policy. */

@@ -31,9 +31,11 @@ final class Recipients {
   private final DecryptKeyCache decryptCache;
   private final ExecutorService wrapExecutor;
   private final Duration wrapTimeout;
+  private final EnvelopeObserver observer;
 
   Recipients(KekRegistry registry, LocalConfig config, EnvelopeLimits limits, Counters counters,
-      DecryptKeyCache decryptCache, ExecutorService wrapExecutor) {
+      DecryptKeyCache decryptCache, ExecutorService wrapExecutor, EnvelopeObserver observer) {
+    this.observer = observer;
     this.registry = registry;
     this.config = config;
     this.limits = limits;
@@ -115,7 +117,8 @@ final class Recipients {
     try {
       Kek kek = registry.kek(uri);
       counters.wrapCalled(uri);
-      byte[] wrapped = kek.wrap(dataKey, context);
+      byte[] wrapped = timed(EnvelopeObserver.KekOperation.WRAP, context, uri,
+          () -> kek.wrap(dataKey, context));
       if (wrapped == null || wrapped.length == 0 || wrapped.length > limits.maxWrappedKeyBytes()) {
         throw new KeyUnavailableException("the KEK returned a wrapped key of "
             + (wrapped == null ? 0 : wrapped.length) + " bytes; allowed 1.."
@@ -203,7 +206,8 @@ final class Recipients {
     }
     counters.unwrapCalled(uri);
     // A copy: the wrapped bytes are part of cached headers and keys, and a provider might modify them.
-    SecretBytes dek = kek.unwrap(recipient.wrappedKey().clone(), context);
+    SecretBytes dek = timed(EnvelopeObserver.KekOperation.UNWRAP, context, uri,
+        () -> kek.unwrap(recipient.wrappedKey().clone(), context));
     if (dek == null || dek.length() != Cobblestone.KEY_BYTES) {
       if (dek != null) {
         dek.destroy();
@@ -211,6 +215,20 @@ final class Recipients {
       throw new AuthenticationException("the unwrapped data key has the wrong length");
     }
     return DataKey.forDecryption(dek);
+  }
+
+  /** Runs one KEK call and tells the observer how long it took and how it ended. */
+  private <T> T timed(EnvelopeObserver.KekOperation operation, WrapContext context, String uri,
+      java.util.function.Supplier<T> call) {
+    long start = System.nanoTime();
+    try {
+      T result = call.get();
+      observer.kekCall(operation, context.logicalKeyId(), uri, System.nanoTime() - start, null);
+      return result;
+    } catch (RuntimeException e) {
+      observer.kekCall(operation, context.logicalKeyId(), uri, System.nanoTime() - start, e);
+      throw e;
+    }
   }
 
   private static RecipientFailure failure(String uri, RuntimeException e) {
