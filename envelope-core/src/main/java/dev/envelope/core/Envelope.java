@@ -59,6 +59,7 @@ import java.util.function.Function;
  * the key material of opened KEKs.
  */
 public final class Envelope implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Envelope.class);
   private static final AtomicInteger WRAP_THREADS = new AtomicInteger();
 
   private final KeyPolicy policy;
@@ -314,7 +315,8 @@ public final class Envelope implements AutoCloseable {
     requireArgument(envelope, "envelope");
     requireOpen();
     EnvelopeHeader header = HeaderCodec.parse(envelope, limits, headerCache);
-    logicalKeyId[0] = header.logicalKeyId;
+    // Only a key of the policy is reported: an envelope's own id could be anything (metric tags).
+    logicalKeyId[0] = policy.key(header.logicalKeyId).map(LogicalKey::id).orElse(null);
     checkContext(header, context);
     LogicalKey key = logicalKeyOf(header);
     int bodyLength = envelope.length - header.length;
@@ -652,6 +654,7 @@ public final class Envelope implements AutoCloseable {
     private EnvelopeLimits limits = EnvelopeLimits.DEFAULTS;
     private final List<KekProvider> explicit = new ArrayList<>();
     private boolean discover;
+    private ClassLoader discoveryLoader;
     private EnvelopeObserver observer = EnvelopeObserver.NONE;
 
     private Builder() {}
@@ -702,6 +705,16 @@ public final class Envelope implements AutoCloseable {
     }
 
     /**
+     * As {@link #discoverProviders()}, searching {@code classLoader} (an application server's or
+     * Spring Boot's) instead of the thread's context class loader.
+     */
+    public Builder discoverProviders(ClassLoader classLoader) {
+      this.discover = true;
+      this.discoveryLoader = classLoader;
+      return this;
+    }
+
+    /**
      * The facade.
      *
      * @throws IllegalStateException if no policy was set or two providers claim one scheme
@@ -716,7 +729,23 @@ public final class Envelope implements AutoCloseable {
       }
       if (discover) {
         Map<String, KekProvider> found = new LinkedHashMap<>();
-        for (KekProvider p : ServiceLoader.load(KekProvider.class)) {
+        ServiceLoader<KekProvider> loader = discoveryLoader == null
+            ? ServiceLoader.load(KekProvider.class)
+            : ServiceLoader.load(KekProvider.class, discoveryLoader);
+        java.util.Iterator<KekProvider> it = loader.iterator();
+        while (true) {
+          KekProvider p;
+          try {
+            if (!it.hasNext()) {
+              break;
+            }
+            p = it.next();
+          } catch (java.util.ServiceConfigurationError e) {
+            // A jar lists a provider its class path cannot load: skip it, the others still work,
+            // and a KEK of its scheme fails with "no provider for scheme" when used.
+            LOG.warn("Skipping a KEK provider that cannot be loaded: {}", e.getMessage());
+            continue;
+          }
           claim(found, p, "discovered");
         }
         providers.putAll(found);

@@ -1,0 +1,58 @@
+package dev.envelope.spring.autoconfigure;
+
+import dev.envelope.core.Envelope;
+import dev.envelope.core.KeyPolicy;
+import dev.envelope.core.LocalConfig;
+import dev.envelope.core.spi.KekProvider;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * The {@link Envelope} facade from {@code envelope.policy} and {@code envelope.local-config}, with
+ * every {@link KekProvider} bean and (unless {@code envelope.discover-providers=false}) the
+ * providers on the class path. Each bean backs off when the application defines its own; {@link
+ * EnvelopeCustomizer} beans adjust the builder. A missing or invalid policy stops the application
+ * at start-up with the policy's own error message (see {@link EnvelopeFailureAnalyzer}).
+ */
+@AutoConfiguration
+@ConditionalOnClass(Envelope.class)
+@ConditionalOnProperty(prefix = "envelope", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(EnvelopeProperties.class)
+public class EnvelopeAutoConfiguration {
+
+  /** The shared key policy, read once at start-up. */
+  @Bean
+  @ConditionalOnMissingBean
+  public KeyPolicy envelopeKeyPolicy(EnvelopeProperties properties, ResourceLoader loader) {
+    return EnvelopeDocuments.policy(loader, properties.policy());
+  }
+
+  /** This cluster's local config; empty when {@code envelope.local-config} is not set. */
+  @Bean
+  @ConditionalOnMissingBean
+  public LocalConfig envelopeLocalConfig(EnvelopeProperties properties, ResourceLoader loader) {
+    return EnvelopeDocuments.localConfig(loader, properties.localConfig());
+  }
+
+  /** The facade; closed with the context (which closes KMS clients and zeroes cached keys). */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public Envelope envelope(EnvelopeProperties properties, KeyPolicy policy, LocalConfig localConfig,
+      ObjectProvider<KekProvider> providers, ObjectProvider<EnvelopeCustomizer> customizers,
+      ResourceLoader loader) {
+    Envelope.Builder builder = Envelope.builder().policy(policy).localConfig(localConfig);
+    providers.orderedStream().forEach(builder::provider);
+    if (properties.discoverProviders()) {
+      // The application's class loader, which in a Spring Boot jar is not the thread's default.
+      builder.discoverProviders(loader.getClassLoader());
+    }
+    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    return builder.build();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.envelope.spring.autoconfigure;
+
+import dev.envelope.core.Envelope;
+import dev.envelope.core.KekCheck;
+import dev.envelope.core.KeyPolicy;
+import dev.envelope.core.LogicalKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+
+/**
+ * Can this cluster use each KEK of the policy right now? For every logical key: each KEK wraps and
+ * unwraps a throwaway data key ({@link Envelope#checkKek}). A KEK reports {@code UP}, {@code
+ * SEAL_ONLY} (it wraps but cannot unwrap here: an asymmetric KEK whose private key is in another
+ * cluster, which is normal) or {@code DOWN} with the typed reason. A logical key is {@code UP} when
+ * at least {@code minWrap} of its {@code keks} wrap and at least one KEK unwraps; the indicator is
+ * {@code UP} when every logical key is.
+ *
+ * <p>Each check costs KMS calls, so results are kept for {@code envelope.health.cache-ttl}
+ * (default five minutes) and probes in between answer from the cache.
+ */
+public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
+  private final Envelope envelope;
+  private final KeyPolicy policy;
+  private final Duration ttl;
+  private final Clock clock;
+  private Health cached;
+  private Instant checkedAt = Instant.MIN;
+
+  public EnvelopeHealthIndicator(Envelope envelope, KeyPolicy policy, Duration ttl) {
+    this(envelope, policy, ttl, Clock.systemUTC());
+  }
+
+  EnvelopeHealthIndicator(Envelope envelope, KeyPolicy policy, Duration ttl, Clock clock) {
+    super("Envelope KEK check failed");
+    this.envelope = envelope;
+    this.policy = policy;
+    this.ttl = ttl;
+    this.clock = clock;
+  }
+
+  @Override
+  protected synchronized void doHealthCheck(Health.Builder builder) {
+    Instant now = clock.instant();
+    if (cached == null || !now.isBefore(checkedAt.plus(ttl))) {
+      cached = check(now);
+      checkedAt = now;
+    }
+    builder.status(cached.getStatus()).withDetails(cached.getDetails());
+  }
+
+  private Health check(Instant now) {
+    boolean allUp = true;
+    Map<String, Object> keys = new LinkedHashMap<>();
+    for (String id : policy.keyIds()) {
+      LogicalKey key = policy.key(id).orElseThrow();
+      Map<String, Object> keks = new LinkedHashMap<>();
+      int wrapping = 0;
+      boolean unwrapping = false;
+      for (String uri : key.allKeks()) {
+        KekCheck check = envelope.checkKek(id, uri);
+        boolean active = key.keks().contains(uri);
+        if (active && check.canWrap()) {
+          wrapping++;
+        }
+        unwrapping |= check.canUnwrap();
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("status", check.canUnwrap() ? "UP" : check.canWrap() ? "SEAL_ONLY" : "DOWN");
+        if (!active) {
+          detail.put("decryptOnly", true);
+        }
+        if (check.problem() != null && !check.canWrap()) {
+          detail.put("problem", check.problem());
+        }
+        keks.put(MicrometerEnvelopeObserver.kekTag(uri), detail);
+      }
+      boolean up = wrapping >= key.minWrap() && unwrapping;
+      allUp &= up;
+      keys.put(id, Map.of("status", up ? "UP" : "DOWN", "keks", keks));
+    }
+    return (allUp ? Health.up() : Health.down())
+        .withDetail("keys", keys)
+        .withDetail("checkedAt", now.toString())
+        .build();
+  }
+}

@@ -1,0 +1,35 @@
+package dev.envelope.spring.autoconfigure;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code envelope.*}: where the key policy and this cluster's local config are. Locations only —
+ * never key material, which lives in key files, HSMs and KMSes named by those documents.
+ *
+ * @param enabled whether to create the {@code Envelope} bean
+ * @param policy location of the shared key policy (YAML or JSON), a Spring resource location such
+ *     as {@code file:/etc/envelope/policy.yaml} (a mounted ConfigMap) or {@code
+ *     classpath:envelope/policy.yaml}
+ * @param localConfig location of this cluster's local config (key directories, KMS identities,
+ *     preferred KEKs); none means built-in defaults
+ * @param discoverProviders also use the KEK providers found on the class path through {@code
+ *     ServiceLoader} (the {@code envelope-kms-*} and {@code envelope-kek-*} modules); {@code
+ *     KekProvider} beans are always used
+ * @param health the Actuator health indicator
+ */
+@ConfigurationProperties("envelope")
+public record EnvelopeProperties(
+    @DefaultValue("true") boolean enabled,
+    @DefaultValue("classpath:envelope/policy.yaml") String policy,
+    String localConfig,
+    @DefaultValue("true") boolean discoverProviders,
+    @DefaultValue Health health) {
+
+  /**
+   * @param cacheTtl how long a KEK check result is reused: each check wraps and unwraps a
+   *     throwaway data key, which for a cloud KEK costs two KMS calls
+   */
+  public record Health(@DefaultValue("5m") Duration cacheTtl) {}
+}
