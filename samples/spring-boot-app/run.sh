@@ -7,7 +7,15 @@ app="$PWD/target/spring-boot-app.jar"
 cli="$PWD/../../envelope-cli/target/envelope.jar"
 work=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  local rc=$?
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true   # the service's own exit status (143 after the kill) is not ours
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
 trap cleanup EXIT
 
 mkdir -p "$work/config/keys"
