@@ -21,16 +21,30 @@ import java.util.concurrent.TimeUnit;
  */
 public class LoopbackServer implements AutoCloseable {
   private final HttpServer server;
+  private final boolean https;
   private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "loopback-server");
     t.setDaemon(true);
     return t;
   });
 
-  /** Starts serving {@code handler} for every path. */
+  /** Starts serving {@code handler} for every path, over plain HTTP. */
   public LoopbackServer(HttpHandler handler) {
+    this(handler, null);
+  }
+
+  /** Starts serving {@code handler} for every path, over HTTPS with {@code tls}'s certificate. */
+  public LoopbackServer(HttpHandler handler, SelfSignedTls tls) {
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+      if (tls == null) {
+        server = HttpServer.create(address, 0);
+      } else {
+        com.sun.net.httpserver.HttpsServer secure = com.sun.net.httpserver.HttpsServer.create(address, 0);
+        secure.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls.serverContext()));
+        server = secure;
+      }
+      https = tls != null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -43,9 +57,9 @@ public class LoopbackServer implements AutoCloseable {
     server.start();
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code http://127.0.0.1:PORT} (or {@code https://…}). */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create((https ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** The request body, at most {@code max} bytes (a fake refuses more, like the services do). */

@@ -52,15 +52,29 @@ public record WrapAlgorithm(int id, String name) {
    */
   public static final WrapAlgorithm HPKE_XWING = new WrapAlgorithm(7, "HPKE-XWING-A256GCM");
 
+  /**
+   * An Azure Key Vault RSA key's wrap: the key version (one length byte, then ASCII), then
+   * RSAES-OAEP-SHA-256 of the data key under that version's public key ({@code azure-kv://}).
+   */
+  public static final WrapAlgorithm AZURE_RSA_OAEP_256 = new WrapAlgorithm(8, "AZKV-RSA-OAEP-256");
+
+  /**
+   * An Azure Managed HSM AES key's wrap: the key version (one length byte, then ASCII), then
+   * AES-256 key wrap (RFC 3394, {@code A256KW}) computed in the HSM ({@code azure-kv://}).
+   */
+  public static final WrapAlgorithm AZURE_A256KW = new WrapAlgorithm(9, "AZKV-A256KW");
+
   private static final Map<Integer, WrapAlgorithm> KNOWN =
-      Map.of(
-          HPKE_X25519.id, HPKE_X25519,
-          HPKE_XWING.id, HPKE_XWING,
-          AES_256_KWP.id, AES_256_KWP,
-          TINK_AEAD.id, TINK_AEAD,
-          AES_256_GCM_HSM.id, AES_256_GCM_HSM,
-          AWS_KMS.id, AWS_KMS,
-          RSA_OAEP_256.id, RSA_OAEP_256);
+      Map.ofEntries(
+          Map.entry(AZURE_RSA_OAEP_256.id, AZURE_RSA_OAEP_256),
+          Map.entry(AZURE_A256KW.id, AZURE_A256KW),
+          Map.entry(HPKE_X25519.id, HPKE_X25519),
+          Map.entry(HPKE_XWING.id, HPKE_XWING),
+          Map.entry(AES_256_KWP.id, AES_256_KWP),
+          Map.entry(TINK_AEAD.id, TINK_AEAD),
+          Map.entry(AES_256_GCM_HSM.id, AES_256_GCM_HSM),
+          Map.entry(AWS_KMS.id, AWS_KMS),
+          Map.entry(RSA_OAEP_256.id, RSA_OAEP_256));
 
   /** Validates the id range (1..2^31-1) and that the name is present. */
   public WrapAlgorithm {

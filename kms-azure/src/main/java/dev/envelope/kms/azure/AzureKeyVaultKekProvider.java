@@ -1,0 +1,91 @@
+package dev.envelope.kms.azure;
+
+import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.ProviderSettings;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * The {@code azure-kv://} KEKs: Azure Key Vault RSA keys and Managed HSM AES keys, named {@code
+ * azure-kv://VAULT.vault.azure.net/keys/NAME[/VERSION]} (or a {@code .managedhsm.azure.net} host).
+ *
+ * <p>Settings ({@code providers.azure-kv} in the local config):
+ *
+ * <pre>{@code
+ * providers:
+ *   azure-kv:
+ *     credentials: workload-identity   # default | workload-identity | managed-identity | client-secret
+ *     # tenantId / clientId / tokenFile / authorityHost default to the AZURE_* variables AKS injects
+ *     responseTimeout: PT5S            # plus connectTimeout, maxRetries
+ * }</pre>
+ *
+ * <p>Opening a KEK reads the key once (type, state, current version, RSA public key). Clients and
+ * the credential are shared by the KEKs of one configuration. Found by {@link
+ * java.util.ServiceLoader} (module {@code envelope-kms-azure}).
+ */
+public final class AzureKeyVaultKekProvider implements KekProvider {
+  /** The URI scheme served. */
+  public static final String SCHEME = "azure-kv";
+
+  private final UnaryOperator<String> environment;
+  private final Map<AzureSettings, AzureClients> clients = new HashMap<>();
+
+  /** A provider reading the {@code AZURE_*} variables from the process environment. */
+  public AzureKeyVaultKekProvider() {
+    this(System::getenv);
+  }
+
+  /** For tests: a provider with a given environment. */
+  AzureKeyVaultKekProvider(UnaryOperator<String> environment) {
+    this.environment = environment;
+  }
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of(SCHEME);
+  }
+
+  @Override
+  public void validate(String uri) {
+    KeyVaultKeyUri.parse(uri);
+  }
+
+  @Override
+  public Kek open(String uri, ProviderSettings settings) {
+    KeyVaultKeyUri key = KeyVaultKeyUri.parse(uri);
+    AzureSettings config = AzureSettings.from(settings);
+    AzureClients shared = acquire(config);
+    Runnable release = () -> release(config, shared);
+    try {
+      return KeyVaultKek.open(key, shared, release);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
+  }
+
+  private synchronized AzureClients acquire(AzureSettings config) {
+    AzureClients shared = clients.get(config);
+    if (shared == null) {
+      shared = new AzureClients(config, environment);
+      clients.put(config, shared);
+    }
+    shared.retain();
+    return shared;
+  }
+
+  private synchronized void release(AzureSettings config, AzureClients shared) {
+    if (shared.release()) {
+      clients.remove(config, shared);
+      shared.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AzureKeyVaultKekProvider[" + SCHEME + "]";
+  }
+}
