@@ -64,10 +64,17 @@ public record WrapAlgorithm(int id, String name) {
    */
   public static final WrapAlgorithm AZURE_A256KW = new WrapAlgorithm(9, "AZKV-A256KW");
 
+  /**
+   * A Cloud KMS symmetric key's {@code Encrypt} ciphertext, with the wrap context as {@code
+   * additionalAuthenticatedData} ({@code gcp-kms://} KEKs).
+   */
+  public static final WrapAlgorithm GCP_KMS = new WrapAlgorithm(10, "GCP-KMS");
+
   private static final Map<Integer, WrapAlgorithm> KNOWN =
       Map.ofEntries(
           Map.entry(AZURE_RSA_OAEP_256.id, AZURE_RSA_OAEP_256),
           Map.entry(AZURE_A256KW.id, AZURE_A256KW),
+          Map.entry(GCP_KMS.id, GCP_KMS),
           Map.entry(HPKE_X25519.id, HPKE_X25519),
           Map.entry(HPKE_XWING.id, HPKE_XWING),
           Map.entry(AES_256_KWP.id, AES_256_KWP),
