@@ -4,9 +4,8 @@ import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
-import java.util.HashMap;
+import dev.envelope.core.spi.SharedClients;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -44,7 +43,7 @@ public final class AwsKmsKekProvider implements KekProvider {
   public static final String SCHEME = "aws-kms";
 
   private final UnaryOperator<String> environment;
-  private final Map<List<Object>, KmsClients> clients = new HashMap<>();
+  private final SharedClients<List<Object>, KmsClients> clients = new SharedClients<>(KmsClients::close);
 
   /** A provider reading workload-identity variables from the process environment. */
   public AwsKmsKekProvider() {
@@ -71,10 +70,12 @@ public final class AwsKmsKekProvider implements KekProvider {
     KmsKeyArn arn = KmsKeyArn.parse(uri);
     AwsSettings config = AwsSettings.from(settings);
     KmsKeyArn call = arn.inRegion(config.region().orElse(null));
-    KmsClients shared = acquire(config, call.region());
-    Runnable release = () -> release(shared);
+    String stsRegion = config.region().orElse(call.region());
+    SharedClients.Lease<KmsClients> lease = clients.acquire(List.of(config, stsRegion),
+        () -> new KmsClients(config, environment, stsRegion));
+    Runnable release = lease::release;
     try {
-      KmsClient kms = shared.kms(call.region());
+      KmsClient kms = lease.clients().kms(call.region());
       KeyMetadata meta;
       try {
         meta = kms.describeKey(r -> r.keyId(call.toString())).keyMetadata();
@@ -102,24 +103,6 @@ public final class AwsKmsKekProvider implements KekProvider {
     } catch (RuntimeException e) {
       release.run();
       throw e;
-    }
-  }
-
-  private synchronized KmsClients acquire(AwsSettings config, String region) {
-    List<Object> key = List.of(config, config.region().orElse(region));
-    KmsClients shared = clients.get(key);
-    if (shared == null) {
-      shared = new KmsClients(config, environment, config.region().orElse(region));
-      clients.put(key, shared);
-    }
-    shared.retain();
-    return shared;
-  }
-
-  private synchronized void release(KmsClients shared) {
-    if (shared.release()) {
-      clients.values().remove(shared);
-      shared.close();
     }
   }
 

@@ -18,7 +18,6 @@ final class KmsClients {
   private final SdkHttpClient http;
   private final AwsCredentialsFactory.Credentials credentials;
   private final ConcurrentHashMap<String, KmsClient> byRegion = new ConcurrentHashMap<>();
-  private int references;
 
   KmsClients(AwsSettings settings, UnaryOperator<String> environment, String defaultRegion) {
     this.settings = settings;
@@ -51,15 +50,7 @@ final class KmsClients {
     });
   }
 
-  /** Called under the provider's lock. */
-  void retain() {
-    references++;
-  }
 
-  /** Called under the provider's lock; true when the last KEK released these clients. */
-  boolean release() {
-    return --references == 0;
-  }
 
   void close() {
     byRegion.values().forEach(KmsClient::close);

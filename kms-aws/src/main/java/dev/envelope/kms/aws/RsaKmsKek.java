@@ -3,19 +3,13 @@ package dev.envelope.kms.aws;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.crypto.Cipher;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -30,9 +24,6 @@ import software.amazon.awssdk.services.kms.model.GetPublicKeyResponse;
  * RSAES_OAEP_SHA_256} and the key pinned ({@code docs/FORMAT.md} §5.5).
  */
 final class RsaKmsKek implements Kek {
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
-  private static final int MIN_MODULUS_BITS = 2048;
   private static final int DEK_BYTES = 32;
 
   private final String uri;
@@ -68,16 +59,11 @@ final class RsaKmsKek implements Kek {
           + " RSAES_OAEP_SHA_256 (its usage must be ENCRYPT_DECRYPT)", false);
     }
     try {
-      RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
-          .generatePublic(new X509EncodedKeySpec(answer.publicKey().asByteArray()));
-      if (publicKey.getModulus().bitLength() < MIN_MODULUS_BITS) {
-        throw new KeyUnavailableException("AWS KMS KEK " + uri + ": RSA keys under "
-            + MIN_MODULUS_BITS + " bits are refused", false);
-      }
-      return new RsaKmsKek(uri, key, kms, publicKey, onClose);
-    } catch (GeneralSecurityException | ClassCastException e) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": GetPublicKey answered a key that"
-          + " is not an RSA SubjectPublicKeyInfo", false, e);
+      return new RsaKmsKek(uri, key, kms, RsaOaep256.publicKey(answer.publicKey().asByteArray()),
+          onClose);
+    } catch (IllegalArgumentException e) {
+      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": GetPublicKey's key: "
+          + e.getMessage(), false, e);
     }
   }
 
@@ -98,17 +84,7 @@ final class RsaKmsKek implements Kek {
 
   @Override
   public byte[] wrap(SecretBytes dataKey, WrapContext context) {
-    byte[] dek = dataKey.toByteArray();
-    try {
-      Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      oaep.init(Cipher.ENCRYPT_MODE, publicKey, OAEP_SHA256);
-      return oaep.doFinal(dek);
-    } catch (GeneralSecurityException e) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": RSA-OAEP failed: "
-          + e.getClass().getSimpleName(), false, e);
-    } finally {
-      Arrays.fill(dek, (byte) 0);
-    }
+    return RsaOaep256.wrap(publicKey, dataKey);
   }
 
   @Override

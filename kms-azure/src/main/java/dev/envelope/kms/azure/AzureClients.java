@@ -34,7 +34,6 @@ final class AzureClients {
   private final RetryOptions retry;
   private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CryptographyClient> cryptoClients = new ConcurrentHashMap<>();
-  private int references;
 
   AzureClients(AzureSettings settings, UnaryOperator<String> environment) {
     this.settings = settings;
@@ -133,15 +132,7 @@ final class AzureClients {
     });
   }
 
-  /** Called under the provider's lock. */
-  void retain() {
-    references++;
-  }
 
-  /** Called under the provider's lock; true when the last KEK released these clients. */
-  boolean release() {
-    return --references == 0;
-  }
 
   void close() {
     keyClients.clear();

@@ -3,8 +3,7 @@ package dev.envelope.kms.azure;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
-import java.util.HashMap;
-import java.util.Map;
+import dev.envelope.core.spi.SharedClients;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -31,7 +30,8 @@ public final class AzureKeyVaultKekProvider implements KekProvider {
   public static final String SCHEME = "azure-kv";
 
   private final UnaryOperator<String> environment;
-  private final Map<AzureSettings, AzureClients> clients = new HashMap<>();
+  private final SharedClients<AzureSettings, AzureClients> clients =
+      new SharedClients<>(AzureClients::close);
 
   /** A provider reading the {@code AZURE_*} variables from the process environment. */
   public AzureKeyVaultKekProvider() {
@@ -57,30 +57,14 @@ public final class AzureKeyVaultKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     KeyVaultKeyUri key = KeyVaultKeyUri.parse(uri);
     AzureSettings config = AzureSettings.from(settings);
-    AzureClients shared = acquire(config);
-    Runnable release = () -> release(config, shared);
+    SharedClients.Lease<AzureClients> lease =
+        clients.acquire(config, () -> new AzureClients(config, environment));
+    Runnable release = lease::release;
     try {
-      return KeyVaultKek.open(key, shared, release);
+      return KeyVaultKek.open(key, lease.clients(), release);
     } catch (RuntimeException e) {
       release.run();
       throw e;
-    }
-  }
-
-  private synchronized AzureClients acquire(AzureSettings config) {
-    AzureClients shared = clients.get(config);
-    if (shared == null) {
-      shared = new AzureClients(config, environment);
-      clients.put(config, shared);
-    }
-    shared.retain();
-    return shared;
-  }
-
-  private synchronized void release(AzureSettings config, AzureClients shared) {
-    if (shared.release()) {
-      clients.remove(config, shared);
-      shared.close();
     }
   }
 

@@ -9,19 +9,15 @@ import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.MGF1ParameterSpec;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import javax.crypto.Cipher;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 
 /**
  * A Key Vault or Managed HSM key. RSA keys wrap here with {@code RSA-OAEP-256} and the public key
@@ -31,11 +27,8 @@ import javax.crypto.spec.PSource;
  * after the key is rotated; the key id in each answer is checked.
  */
 final class KeyVaultKek implements Kek {
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
   private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z]{1,64}");
   private static final int DEK_BYTES = 32;
-  private static final int MIN_MODULUS_BITS = 2048;
 
   private enum Kind { RSA, AES }
 
@@ -77,10 +70,11 @@ final class KeyVaultKek implements Kek {
     }
     KeyType type = found.getKeyType();
     if (KeyType.RSA.equals(type) || KeyType.RSA_HSM.equals(type)) {
-      RSAPublicKey pub = (RSAPublicKey) found.getKey().toRsa(false).getPublic();
-      if (pub.getModulus().bitLength() < MIN_MODULUS_BITS) {
-        throw new KeyUnavailableException("Azure KEK " + key.uri() + ": RSA keys under "
-            + MIN_MODULUS_BITS + " bits are refused", false);
+      RSAPublicKey pub;
+      try {
+        pub = RsaOaep256.checked((RSAPublicKey) found.getKey().toRsa(false).getPublic());
+      } catch (IllegalArgumentException e) {
+        throw new KeyUnavailableException("Azure KEK " + key.uri() + ": " + e.getMessage(), false);
       }
       return new KeyVaultKek(key, clients, Kind.RSA, version, pub, onClose);
     }
@@ -109,33 +103,23 @@ final class KeyVaultKek implements Kek {
   @Override
   public byte[] wrap(SecretBytes dataKey, WrapContext context) {
     ensureOpen();
+    if (kind == Kind.RSA) {
+      return withVersion(wrapVersion, RsaOaep256.wrap(publicKey, dataKey));
+    }
     byte[] dek = dataKey.toByteArray();
+    WrapResult result;
     try {
-      byte[] wrapped;
-      if (kind == Kind.RSA) {
-        Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-        oaep.init(Cipher.ENCRYPT_MODE, publicKey, OAEP_SHA256);
-        wrapped = oaep.doFinal(dek);
-      } else {
-        WrapResult result;
-        try {
-          result = clients.crypto(key, wrapVersion).wrapKey(KeyWrapAlgorithm.A256KW, dek);
-        } catch (RuntimeException e) {
-          throw KeyVaultErrors.map(key.uri(), "wrap (wrapKey A256KW)", e, false);
-        }
-        if (!key.answeredBy(result.getKeyId(), wrapVersion)) {
-          throw new KeyUnavailableException("Azure KEK " + key.uri() + ": wrapKey answered for "
-              + result.getKeyId(), false);
-        }
-        wrapped = result.getEncryptedKey();
-      }
-      return withVersion(wrapVersion, wrapped);
-    } catch (GeneralSecurityException e) {
-      throw new KeyUnavailableException("Azure KEK " + key.uri() + ": RSA-OAEP failed: "
-          + e.getClass().getSimpleName(), false, e);
+      result = clients.crypto(key, wrapVersion).wrapKey(KeyWrapAlgorithm.A256KW, dek);
+    } catch (RuntimeException e) {
+      throw KeyVaultErrors.map(key.uri(), "wrap (wrapKey A256KW)", e, false);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
+    if (!key.answeredBy(result.getKeyId(), wrapVersion)) {
+      throw new KeyUnavailableException("Azure KEK " + key.uri() + ": wrapKey answered for "
+          + result.getKeyId(), false);
+    }
+    return withVersion(wrapVersion, result.getEncryptedKey());
   }
 
   @Override

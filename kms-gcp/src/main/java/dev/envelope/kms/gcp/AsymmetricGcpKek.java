@@ -9,22 +9,16 @@ import com.google.protobuf.ByteString;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.crypto.Cipher;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 
 /**
  * A Cloud KMS asymmetric-decrypt RSA key version ({@code RSA_DECRYPT_OAEP_*_SHA256}): wrap =
@@ -33,8 +27,6 @@ import javax.crypto.spec.PSource;
  * §5.5, shared with the other KMSes' RSA keys).
  */
 final class AsymmetricGcpKek implements Kek {
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
   private static final Set<CryptoKeyVersionAlgorithm> SUPPORTED = Set.of(
       CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_2048_SHA256,
       CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_3072_SHA256,
@@ -78,12 +70,11 @@ final class AsymmetricGcpKek implements Kek {
     }
     try {
       String base64 = answer.getPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-      RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
-          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
-      return new AsymmetricGcpKek(key, kms, publicKey, onClose);
-    } catch (GeneralSecurityException | IllegalArgumentException | ClassCastException e) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": GetPublicKey's PEM is not"
-          + " an RSA public key", false, e);
+      return new AsymmetricGcpKek(key, kms,
+          RsaOaep256.publicKey(Base64.getDecoder().decode(base64)), onClose);
+    } catch (IllegalArgumentException e) {
+      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": GetPublicKey's PEM: "
+          + e.getMessage(), false, e);
     }
   }
 
@@ -104,17 +95,7 @@ final class AsymmetricGcpKek implements Kek {
 
   @Override
   public byte[] wrap(SecretBytes dataKey, WrapContext context) {
-    byte[] dek = dataKey.toByteArray();
-    try {
-      Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      oaep.init(Cipher.ENCRYPT_MODE, publicKey, OAEP_SHA256);
-      return oaep.doFinal(dek);
-    } catch (GeneralSecurityException e) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": RSA-OAEP failed: "
-          + e.getClass().getSimpleName(), false, e);
-    } finally {
-      Arrays.fill(dek, (byte) 0);
-    }
+    return RsaOaep256.wrap(publicKey, dataKey);
   }
 
   @Override

@@ -36,7 +36,6 @@ final class GcpClients {
       java.util.Set.of(StatusCode.Code.UNAVAILABLE, StatusCode.Code.RESOURCE_EXHAUSTED);
 
   private final KeyManagementServiceClient client;
-  private int references;
 
   /**
    * @param channels for tests: the gRPC channel to use instead of the endpoint's (null in
@@ -117,15 +116,7 @@ final class GcpClients {
     return client;
   }
 
-  /** Called under the provider's lock. */
-  void retain() {
-    references++;
-  }
 
-  /** Called under the provider's lock; true when the last KEK released the client. */
-  boolean release() {
-    return --references == 0;
-  }
 
   void close() {
     client.close();

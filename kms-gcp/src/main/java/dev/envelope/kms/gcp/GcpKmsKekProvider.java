@@ -4,8 +4,7 @@ import com.google.api.gax.rpc.TransportChannelProvider;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
-import java.util.HashMap;
-import java.util.Map;
+import dev.envelope.core.spi.SharedClients;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -31,7 +30,7 @@ public final class GcpKmsKekProvider implements KekProvider {
   public static final String SCHEME = "gcp-kms";
 
   private final Function<GcpSettings, TransportChannelProvider> channels;
-  private final Map<GcpSettings, GcpClients> clients = new HashMap<>();
+  private final SharedClients<GcpSettings, GcpClients> clients = new SharedClients<>(GcpClients::close);
 
   /** A provider connecting to Cloud KMS (or the configured endpoint). */
   public GcpKmsKekProvider() {
@@ -57,32 +56,16 @@ public final class GcpKmsKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     GcpKeyName key = GcpKeyName.parse(uri);
     GcpSettings config = GcpSettings.from(settings);
-    GcpClients shared = acquire(config);
-    Runnable release = () -> release(config, shared);
+    SharedClients.Lease<GcpClients> lease =
+        clients.acquire(config, () -> new GcpClients(config, channels));
+    Runnable release = lease::release;
     try {
       return key.version()
-          ? AsymmetricGcpKek.open(key, shared.client(), release)
-          : new SymmetricGcpKek(key, shared.client(), release);
+          ? AsymmetricGcpKek.open(key, lease.clients().client(), release)
+          : new SymmetricGcpKek(key, lease.clients().client(), release);
     } catch (RuntimeException e) {
       release.run();
       throw e;
-    }
-  }
-
-  private synchronized GcpClients acquire(GcpSettings config) {
-    GcpClients shared = clients.get(config);
-    if (shared == null) {
-      shared = new GcpClients(config, channels);
-      clients.put(config, shared);
-    }
-    shared.retain();
-    return shared;
-  }
-
-  private synchronized void release(GcpSettings config, GcpClients shared) {
-    if (shared.release()) {
-      clients.remove(config, shared);
-      shared.close();
     }
   }
 

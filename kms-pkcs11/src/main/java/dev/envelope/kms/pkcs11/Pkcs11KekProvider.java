@@ -3,7 +3,7 @@ package dev.envelope.kms.pkcs11;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
-import java.util.HashMap;
+import dev.envelope.core.spi.SharedClients;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -36,7 +36,8 @@ public final class Pkcs11KekProvider implements KekProvider {
   public static final String SCHEME = "pkcs11";
 
   private final UnaryOperator<String> environment;
-  private final Map<Map<String, Object>, TokenPool> pools = new HashMap<>();
+  private final SharedClients<Map<String, Object>, TokenPool> pools =
+      new SharedClients<>(TokenPool::close);
 
   /** A provider reading {@code pinEnv} from the process environment. */
   public Pkcs11KekProvider() {
@@ -64,30 +65,14 @@ public final class Pkcs11KekProvider implements KekProvider {
     Pkcs11Settings config = Pkcs11Settings.from(settings);
     PKCS11Module module = Pkcs11Library.module(config.library());
     Token token = Pkcs11Library.findToken(module, where, config.library());
-    TokenPool pool = acquire(config, token, where);
+    SharedClients.Lease<TokenPool> lease = pools.acquire(
+        config.poolKey(token.getSlot().getSlotID()),
+        () -> TokenPool.open(config, token, where, environment));
     try {
-      return Pkcs11Kek.open(where, pool, config.requireNonExtractable(), () -> release(pool));
+      return Pkcs11Kek.open(where, lease.clients(), config.requireNonExtractable(), lease::release);
     } catch (RuntimeException e) {
-      release(pool);
+      lease.release();
       throw e;
-    }
-  }
-
-  private synchronized TokenPool acquire(Pkcs11Settings config, Token token, Pkcs11Uri where) {
-    Map<String, Object> key = config.poolKey(token.getSlot().getSlotID());
-    TokenPool pool = pools.get(key);
-    if (pool == null) {
-      pool = TokenPool.open(config, token, where, environment);
-      pools.put(key, pool);
-    }
-    pool.retain();
-    return pool;
-  }
-
-  private synchronized void release(TokenPool pool) {
-    if (pool.release()) {
-      pools.values().remove(pool);
-      pool.close();
     }
   }
 

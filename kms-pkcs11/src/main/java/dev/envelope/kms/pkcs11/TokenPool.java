@@ -42,7 +42,6 @@ final class TokenPool {
   private final long waitMillis;
   private final LinkedBlockingDeque<Session> idle = new LinkedBlockingDeque<>();
   private final Object loginLock = new Object();
-  private int references;
   private volatile boolean closed;
 
   private TokenPool(Token token, String label, char[] pin, Pkcs11Settings settings) {
@@ -191,15 +190,7 @@ final class TokenPool {
     return label;
   }
 
-  /** Called under the provider's lock. */
-  void retain() {
-    references++;
-  }
 
-  /** Called under the provider's lock; true when the last user released the pool. */
-  boolean release() {
-    return --references == 0;
-  }
 
   /**
    * Closes the idle sessions (sessions in use close when returned). Closing a process's last
