@@ -72,6 +72,22 @@ public final class SharedClients<K, C> {
     return new Lease<>(entry.clients, () -> release(key, held));
   }
 
+  /**
+   * Opens a KEK on shared clients: acquires them, calls {@code open} with the clients and the
+   * lease's release (for the KEK's {@link Kek#close()}), and releases them again if {@code open}
+   * throws.
+   */
+  public <T extends Kek> T open(K key, Supplier<? extends C> create,
+      java.util.function.BiFunction<? super C, Runnable, T> open) {
+    Lease<C> lease = acquire(key, create);
+    try {
+      return open.apply(lease.clients(), lease::release);
+    } catch (RuntimeException e) {
+      lease.release();
+      throw e;
+    }
+  }
+
   private synchronized void release(K key, Entry<C> entry) {
     if (--entry.references == 0) {
       entries.remove(key, entry);

@@ -36,6 +36,23 @@ class SpiHelpersTest {
       throw new IllegalStateException("no");
     })).isInstanceOf(IllegalStateException.class);
     assertThat(clients.size()).isZero();
+
+    // open(): a KEK that fails to open releases its clients; one that opens holds them.
+    assertThatThrownBy(() -> clients.open("eu", () -> "client-eu", (client, release) -> {
+      throw new IllegalArgumentException("bad key");
+    })).hasMessage("bad key");
+    assertThat(clients.size()).isZero();
+    assertThat(closed).endsWith("client-eu");
+    Kek kek = clients.open("eu", () -> "client-eu", (client, release) -> new Kek() {
+      public String uri() { return "test://" + client; }
+      public WrapAlgorithm algorithm() { return WrapAlgorithm.AES_256_KWP; }
+      public byte[] wrap(SecretBytes k, WrapContext x) { return new byte[1]; }
+      public SecretBytes unwrap(byte[] w, WrapContext x) { return SecretBytes.copyOf(new byte[32]); }
+      public void close() { release.run(); }
+    });
+    assertThat(clients.size()).isEqualTo(1);
+    kek.close();
+    assertThat(clients.size()).isZero();
   }
 
   @Test

@@ -71,39 +71,36 @@ public final class AwsKmsKekProvider implements KekProvider {
     AwsSettings config = AwsSettings.from(settings);
     KmsKeyArn call = arn.inRegion(config.region().orElse(null));
     String stsRegion = config.region().orElse(call.region());
-    SharedClients.Lease<KmsClients> lease = clients.acquire(List.of(config, stsRegion),
-        () -> new KmsClients(config, environment, stsRegion));
-    Runnable release = lease::release;
+    return clients.open(List.of(config, stsRegion),
+        () -> new KmsClients(config, environment, stsRegion),
+        (shared, release) -> open(uri, call, shared.kms(call.region()), release));
+  }
+
+  private static Kek open(String uri, KmsKeyArn call, KmsClient kms, Runnable release) {
+    KeyMetadata meta;
     try {
-      KmsClient kms = lease.clients().kms(call.region());
-      KeyMetadata meta;
-      try {
-        meta = kms.describeKey(r -> r.keyId(call.toString())).keyMetadata();
-      } catch (SdkException e) {
-        throw KmsErrors.map(uri, "DescribeKey", e, false);
-      }
-      if (meta.keyState() != KeyState.ENABLED) {
-        throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key is "
-            + meta.keyStateAsString(), false);
-      }
-      if (meta.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT) {
-        throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key's usage is "
-            + meta.keyUsageAsString() + ", not ENCRYPT_DECRYPT", false);
-      }
-      if (meta.keySpec() == KeySpec.SYMMETRIC_DEFAULT) {
-        return new SymmetricKmsKek(uri, call, kms, release);
-      }
-      if (meta.keySpecAsString().startsWith("RSA_")) {
-        // Pin the key itself, not an alias that may be re-pointed later.
-        KmsKeyArn own = call.isAlias() ? KmsKeyArn.parse(KmsKeyArn.PREFIX + meta.arn()) : call;
-        return RsaKmsKek.open(uri, own, kms, release);
-      }
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": key spec "
-          + meta.keySpecAsString() + " is not supported (SYMMETRIC_DEFAULT or RSA_*)", false);
-    } catch (RuntimeException e) {
-      release.run();
-      throw e;
+      meta = kms.describeKey(r -> r.keyId(call.toString())).keyMetadata();
+    } catch (SdkException e) {
+      throw KmsErrors.map(uri, "DescribeKey", e, false);
     }
+    if (meta.keyState() != KeyState.ENABLED) {
+      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key is "
+          + meta.keyStateAsString(), false);
+    }
+    if (meta.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT) {
+      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key's usage is "
+          + meta.keyUsageAsString() + ", not ENCRYPT_DECRYPT", false);
+    }
+    if (meta.keySpec() == KeySpec.SYMMETRIC_DEFAULT) {
+      return new SymmetricKmsKek(uri, call, kms, release);
+    }
+    if (meta.keySpecAsString().startsWith("RSA_")) {
+      // Pin the key itself, not an alias that may be re-pointed later.
+      KmsKeyArn own = call.isAlias() ? KmsKeyArn.parse(KmsKeyArn.PREFIX + meta.arn()) : call;
+      return RsaKmsKek.open(uri, own, kms, release);
+    }
+    throw new KeyUnavailableException("AWS KMS KEK " + uri + ": key spec "
+        + meta.keySpecAsString() + " is not supported (SYMMETRIC_DEFAULT or RSA_*)", false);
   }
 
   @Override

@@ -57,15 +57,8 @@ public final class AzureKeyVaultKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     KeyVaultKeyUri key = KeyVaultKeyUri.parse(uri);
     AzureSettings config = AzureSettings.from(settings);
-    SharedClients.Lease<AzureClients> lease =
-        clients.acquire(config, () -> new AzureClients(config, environment));
-    Runnable release = lease::release;
-    try {
-      return KeyVaultKek.open(key, lease.clients(), release);
-    } catch (RuntimeException e) {
-      release.run();
-      throw e;
-    }
+    return clients.open(config, () -> new AzureClients(config, environment),
+        (shared, release) -> KeyVaultKek.open(key, shared, release));
   }
 
   @Override

@@ -56,17 +56,10 @@ public final class GcpKmsKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     GcpKeyName key = GcpKeyName.parse(uri);
     GcpSettings config = GcpSettings.from(settings);
-    SharedClients.Lease<GcpClients> lease =
-        clients.acquire(config, () -> new GcpClients(config, channels));
-    Runnable release = lease::release;
-    try {
-      return key.version()
-          ? AsymmetricGcpKek.open(key, lease.clients().client(), release)
-          : new SymmetricGcpKek(key, lease.clients().client(), release);
-    } catch (RuntimeException e) {
-      release.run();
-      throw e;
-    }
+    return clients.open(config, () -> new GcpClients(config, channels),
+        (shared, release) -> key.version()
+            ? AsymmetricGcpKek.open(key, shared.client(), release)
+            : new SymmetricGcpKek(key, shared.client(), release));
   }
 
   @Override

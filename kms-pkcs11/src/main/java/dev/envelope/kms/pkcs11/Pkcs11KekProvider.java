@@ -65,15 +65,9 @@ public final class Pkcs11KekProvider implements KekProvider {
     Pkcs11Settings config = Pkcs11Settings.from(settings);
     PKCS11Module module = Pkcs11Library.module(config.library());
     Token token = Pkcs11Library.findToken(module, where, config.library());
-    SharedClients.Lease<TokenPool> lease = pools.acquire(
-        config.poolKey(token.getSlot().getSlotID()),
-        () -> TokenPool.open(config, token, where, environment));
-    try {
-      return Pkcs11Kek.open(where, lease.clients(), config.requireNonExtractable(), lease::release);
-    } catch (RuntimeException e) {
-      lease.release();
-      throw e;
-    }
+    return pools.open(config.poolKey(token.getSlot().getSlotID()),
+        () -> TokenPool.open(config, token, where, environment),
+        (pool, release) -> Pkcs11Kek.open(where, pool, config.requireNonExtractable(), release));
   }
 
   @Override
