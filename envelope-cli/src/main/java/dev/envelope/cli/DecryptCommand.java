@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code envelope decrypt}: opens an envelope, streaming. To a file, all or nothing: the plaintext
- * goes to a temporary file renamed only after the whole envelope authenticated.
+ * goes to a temporary file renamed only after the whole envelope authenticated, and that file holds
+ * no readable plaintext before then, whatever signal ends the process ({@link AtomicFile}).
  */
 @Command(name = "decrypt", mixinStandardHelpOptions = true,
     description = {"Open an envelope from a file or stdin (streaming, constant memory).",
@@ -43,7 +44,7 @@ final class DecryptCommand implements Callable<Integer> {
           plaintext.transferTo(stdout);
         }
       } else {
-        try (AtomicFile file = AtomicFile.ownerOnly(out)) {
+        try (AtomicFile file = AtomicFile.secret(out)) {
           plaintext.transferTo(file.stream());
           file.commit();
         }

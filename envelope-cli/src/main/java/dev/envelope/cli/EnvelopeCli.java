@@ -44,6 +44,8 @@ public final class EnvelopeCli {
       description = "Print stack traces and debug logs on errors.")
   boolean verbose;
 
+  static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
   private EnvelopeCli() {}
 
   /** Runs the command line and exits with its code. */
@@ -54,8 +56,9 @@ public final class EnvelopeCli {
   /** Runs the command line and returns its exit code (for tests and embedding). */
   public static int run(String... args) {
     for (String a : args) {
-      if (a.equals("--verbose")) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+      // --verbose raises the default to debug, but never overrides a level the user chose.
+      if (a.equals("--verbose") && System.getProperty(LOG_LEVEL) == null) {
+        System.setProperty(LOG_LEVEL, "debug");
       }
     }
     CommandLine cli = new CommandLine(new EnvelopeCli());

@@ -123,15 +123,21 @@ final class Cobblestone {
     return fullChunks * CHUNK_BYTES + last - TAG_BYTES;
   }
 
-  /** Encrypts or decrypts the chunks of one message; not thread-safe (one per message). */
+  /**
+   * Encrypts or decrypts the chunks of one message; one per message, used by one thread at a time.
+   */
   static final class ChunkCipher {
     private final MessageKeys keys;
     private final Cipher cipher;
     private final byte[] nonce = new byte[NONCE_BYTES];
 
-    ChunkCipher(MessageKeys keys) {
+    /**
+     * @param cipher {@link Gcm#newCipher()} for a stream, which may move between threads; {@link
+     *     Gcm#borrowed()} only inside one call that finishes the whole message
+     */
+    ChunkCipher(MessageKeys keys, Cipher cipher) {
       this.keys = keys;
-      this.cipher = Gcm.cipher();
+      this.cipher = cipher;
     }
 
     /** Seals {@code len} (≤ 16 KiB) plaintext bytes as chunk {@code index}; returns bytes written. */
@@ -203,7 +209,7 @@ final class Cobblestone {
     MessageKeys keys = derive(prf, salt, context);
     System.arraycopy(salt, 0, out, outOff, SALT_BYTES);
     System.arraycopy(keys.commitment, 0, out, outOff + SALT_BYTES, COMMITMENT_BYTES);
-    ChunkCipher chunks = new ChunkCipher(keys);
+    ChunkCipher chunks = new ChunkCipher(keys, Gcm.borrowed());
     int in = 0;
     int pos = outOff + PREFIX_BYTES;
     long index = 0;
@@ -214,6 +220,70 @@ final class Cobblestone {
       if (n < CHUNK_BYTES) {
         return pos - outOff;
       }
+    }
+  }
+
+  /**
+   * Authenticates every chunk of a body whose commitment was already checked, through one chunk of
+   * scratch space that is zeroed afterwards: what {@link #decryptChunks} checks, without keeping
+   * the plaintext.
+   *
+   * @throws AuthenticationException if the body is truncated, extended or altered
+   */
+  static void verifyChunks(MessageKeys keys, byte[] body, int off, int len) {
+    if (plaintextLength(len) < 0) {
+      throw new AuthenticationException(
+          "the envelope body has an impossible length: it was truncated or extended");
+    }
+    byte[] scratch = new byte[Math.min(CHUNK_BYTES, len)];
+    ChunkCipher chunks = new ChunkCipher(keys, Gcm.borrowed());
+    int pos = off + PREFIX_BYTES;
+    int end = off + len;
+    long index = 0;
+    try {
+      while (pos < end) {
+        int n = Math.min(SEALED_CHUNK_BYTES, end - pos);
+        chunks.open(index++, body, pos, n, scratch, 0);
+        pos += n;
+      }
+    } finally {
+      Arrays.fill(scratch, (byte) 0);
+    }
+  }
+
+  /**
+   * Copies the chunks of a body from {@code source} to {@code sink}, writing each sealed chunk only
+   * after it authenticated; the plaintext goes to a scratch chunk that is zeroed afterwards. Ends
+   * after a short final chunk and refuses anything after it, as a decrypting stream does.
+   *
+   * @throws AuthenticationException if the body is truncated, extended or altered
+   */
+  static void copyAuthenticated(MessageKeys keys, java.io.InputStream source,
+      java.io.OutputStream sink) throws java.io.IOException {
+    byte[] sealed = new byte[SEALED_CHUNK_BYTES];
+    byte[] scratch = new byte[CHUNK_BYTES];
+    ChunkCipher chunks = new ChunkCipher(keys, Gcm.newCipher());
+    long index = 0;
+    try {
+      while (true) {
+        int n = source.readNBytes(sealed, 0, SEALED_CHUNK_BYTES);
+        if (n < TAG_BYTES) {
+          throw new AuthenticationException("the envelope is truncated: it ends "
+              + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
+              + " without the final chunk");
+        }
+        chunks.open(index++, sealed, 0, n, scratch, 0);
+        sink.write(sealed, 0, n);
+        if (n < SEALED_CHUNK_BYTES) {
+          if (source.read() != -1) {
+            throw new AuthenticationException(
+                "the envelope has bytes after its final chunk: it was altered");
+          }
+          return;
+        }
+      }
+    } finally {
+      Arrays.fill(scratch, (byte) 0);
     }
   }
 
@@ -230,7 +300,7 @@ final class Cobblestone {
           "the envelope body has an impossible length: it was truncated or extended");
     }
     byte[] plaintext = new byte[(int) plaintextLength];
-    ChunkCipher chunks = new ChunkCipher(keys);
+    ChunkCipher chunks = new ChunkCipher(keys, Gcm.borrowed());
     int pos = off + PREFIX_BYTES;
     int end = off + len;
     int out = 0;

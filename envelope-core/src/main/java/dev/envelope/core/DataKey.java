@@ -96,6 +96,12 @@ final class DataKey {
       return false;
     }
     if (plaintextBytes == 0) {
+      // A stream (size unknown; it counts its chunks as it goes) or an empty message: it may
+      // start only while the key is below maxBytes.
+      if (bytes.get() >= maxBytes) {
+        release();
+        return false;
+      }
       return true;
     }
     long before = bytes.getAndAdd(plaintextBytes);
@@ -123,7 +129,10 @@ final class DataKey {
     return header;
   }
 
-  /** Counts bytes of a stream sealed under this key after the fact (their size was unknown). */
+  /**
+   * Counts bytes a stream sealed under this key, chunk by chunk as it seals them (its size was
+   * unknown when it started), so the key stops taking new messages as soon as it reached maxBytes.
+   */
   void addBytes(long n) {
     bytes.addAndGet(n);
   }

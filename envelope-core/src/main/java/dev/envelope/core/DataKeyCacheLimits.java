@@ -16,6 +16,16 @@ import java.time.Duration;
  * half the NIST SP 800-38D limit of 2^32 AES-GCM messages under one key with random 96-bit nonces
  * (the A256GCM body); {@code maxBytes} ≤ 1 TiB.
  *
+ * <p><b>How exact each limit is.</b> {@code maxMessages} is exact: each message reserves one
+ * before it starts. {@code maxBytes} is exact for the {@code byte[]} API: a message reserves its
+ * whole size before it starts and goes to a new DEK if it would cross the limit (one message
+ * larger than {@code maxBytes} gets a DEK of its own). A stream's size is unknown when it starts
+ * and a message cannot change DEKs midway, so a stream counts each 16 KiB chunk as it seals it,
+ * and no message of either kind starts under a DEK whose count reached {@code maxBytes}. A DEK
+ * can therefore exceed {@code maxBytes} by what the streams already open on it write after it
+ * reached the limit: at most the sum of those streams' lengths. {@code maxAge} is checked when a
+ * message starts, so a stream open at expiry finishes under its DEK.
+ *
  * @param maxAge the longest a DEK is used for encryption after it was made
  * @param maxMessages the most messages sealed under one DEK
  * @param maxBytes the most plaintext bytes sealed under one DEK

@@ -10,6 +10,9 @@ import java.util.Arrays;
  * the stream only reports end-of-data after it authenticated a short final chunk and found nothing
  * after it; truncation and appended bytes are errors. Once it failed, every later read fails the
  * same way.
+ *
+ * <p>Owns its cipher: a caller may create it on one thread and read it on another (executors,
+ * async servlets), so nothing in it may be shared with the creating thread's other calls.
  */
 final class DecryptingInputStream extends InputStream {
   private final InputStream source;
@@ -24,9 +27,9 @@ final class DecryptingInputStream extends InputStream {
   private RuntimeException failure;
   private boolean closed;
 
-  DecryptingInputStream(InputStream source, Cobblestone.ChunkCipher chunks) {
+  DecryptingInputStream(InputStream source, Cobblestone.MessageKeys keys) {
     this.source = source;
-    this.chunks = chunks;
+    this.chunks = new Cobblestone.ChunkCipher(keys, Gcm.newCipher());
   }
 
   @Override

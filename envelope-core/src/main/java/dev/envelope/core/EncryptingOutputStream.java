@@ -7,13 +7,13 @@ import java.util.Arrays;
 /**
  * Seals a stream chunk by chunk: buffers at most 16 KiB of plaintext, writes each full chunk as
  * soon as it fills, and on {@link #close()} writes the final short chunk (possibly empty, as the
- * format requires) and closes the sink. Not thread-safe.
+ * format requires) and closes the sink. Used by one thread at a time, not necessarily the one that
+ * created it: it owns its cipher, so handing it to another thread shares nothing.
  */
 final class EncryptingOutputStream extends OutputStream {
   private final OutputStream sink;
   private final Cobblestone.ChunkCipher chunks;
-  private final java.util.function.LongConsumer onClose;
-  private long total;
+  private final java.util.function.LongConsumer counter;
   /** Grows up to one chunk: a 1 KiB message does not pay for two 16 KiB buffers. */
   private byte[] plain = new byte[1024];
   private byte[] sealed = new byte[0];
@@ -21,12 +21,12 @@ final class EncryptingOutputStream extends OutputStream {
   private long index;
   private boolean closed;
 
-  /** @param onClose told the number of plaintext bytes when the stream closes */
+  /** @param counter told the plaintext bytes of each chunk as it is sealed (the data key's count) */
   EncryptingOutputStream(
-      OutputStream sink, Cobblestone.ChunkCipher chunks, java.util.function.LongConsumer onClose) {
+      OutputStream sink, Cobblestone.MessageKeys keys, java.util.function.LongConsumer counter) {
     this.sink = sink;
-    this.chunks = chunks;
-    this.onClose = onClose;
+    this.chunks = new Cobblestone.ChunkCipher(keys, Gcm.newCipher());
+    this.counter = counter;
   }
 
   @Override
@@ -48,7 +48,6 @@ final class EncryptingOutputStream extends OutputStream {
       int n = Math.min(len, plain.length - buffered);
       System.arraycopy(b, off, plain, buffered, n);
       buffered += n;
-      total += n;
       off += n;
       len -= n;
       if (buffered == Cobblestone.CHUNK_BYTES) {
@@ -63,6 +62,7 @@ final class EncryptingOutputStream extends OutputStream {
       sealed = new byte[buffered == Cobblestone.CHUNK_BYTES ? Cobblestone.SEALED_CHUNK_BYTES
           : buffered + Cobblestone.TAG_BYTES];
     }
+    counter.accept(buffered);
     int n = chunks.seal(index++, plain, 0, buffered, sealed, 0);
     sink.write(sealed, 0, n);
     buffered = 0;
@@ -81,7 +81,6 @@ final class EncryptingOutputStream extends OutputStream {
       return;
     }
     closed = true;
-    onClose.accept(total);
     try {
       sealBuffered();
       sink.flush();

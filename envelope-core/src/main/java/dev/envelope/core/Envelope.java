@@ -51,9 +51,13 @@ import java.util.function.Function;
  * decryptOnly}), in the local config's preference order, and falls back to the next on failure.
  * A KEK named only by an envelope is never used.
  *
- * <p><b>Errors.</b> Every failure is an unchecked {@link EnvelopeException}: {@link
- * MalformedEnvelopeException}, {@link AuthenticationException}, {@link KeyUnavailableException},
- * {@link InvalidPolicyException}. Nothing unauthenticated is ever returned.
+ * <p><b>Errors.</b> Every failure of the data or the keys is an unchecked {@link
+ * EnvelopeException}: {@link MalformedEnvelopeException}, {@link AuthenticationException}, {@link
+ * KeyUnavailableException}, {@link InvalidPolicyException}, and {@link EnvelopeClosedException}
+ * for a call after {@link #close()} (or in flight when it closed and reaching what close
+ * released: such a call either completes or fails with it). A null argument or a context beyond
+ * the limits is an {@link IllegalArgumentException}; a failing caller-supplied stream an {@link
+ * UncheckedIOException}. Nothing unauthenticated is ever returned.
  *
  * <p>Immutable and thread-safe: build one per application and share it. {@link #close()} zeroes
  * the key material of opened KEKs.
@@ -116,6 +120,10 @@ public final class Envelope implements AutoCloseable {
    * @throws IllegalArgumentException if the policy does not list {@code kekUri} for the key
    */
   public KekCheck checkKek(String logicalKeyId, String kekUri) {
+    return guarded(() -> check(logicalKeyId, kekUri));
+  }
+
+  private KekCheck check(String logicalKeyId, String kekUri) {
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
     if (!key.allKeks().contains(kekUri)) {
@@ -177,7 +185,7 @@ public final class Envelope implements AutoCloseable {
   public byte[] encrypt(String logicalKeyId, byte[] plaintext, Map<String, String> context) {
     long start = System.nanoTime();
     try {
-      byte[] sealed = encryptUnobserved(logicalKeyId, plaintext, context);
+      byte[] sealed = guarded(() -> encryptUnobserved(logicalKeyId, plaintext, context));
       observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId, plaintext.length,
           System.nanoTime() - start, null);
       return sealed;
@@ -229,8 +237,10 @@ public final class Envelope implements AutoCloseable {
    * Returns a stream that seals what is written to it into {@code sink}, always with
    * Cobblestone-256. It holds one 16 KiB chunk in memory, whatever the size of the message; the
    * envelope is complete only after {@link OutputStream#close()}, which also closes {@code sink}.
-   * The header is written before this method returns. The stream counts against the data key's
-   * {@code maxBytes} when it closes (its size is unknown before).
+   * The header is written before this method returns. The stream counts each chunk against the data key's
+   * {@code maxBytes} as it seals it; see {@link DataKeyCacheLimits} for how far a stream may take
+   * a data key past that limit. The stream owns its state: it may be written and closed by
+   * another thread than the one that created it (one thread at a time).
    *
    * @throws KeyUnavailableException as {@link #encrypt}
    * @throws UncheckedIOException if writing the header to {@code sink} fails
@@ -238,6 +248,11 @@ public final class Envelope implements AutoCloseable {
   public OutputStream encryptingStream(
       String logicalKeyId, OutputStream sink, Map<String, String> context) {
     requireArgument(sink, "sink");
+    return guarded(() -> openEncryptingStream(logicalKeyId, sink, context));
+  }
+
+  private OutputStream openEncryptingStream(
+      String logicalKeyId, OutputStream sink, Map<String, String> context) {
     requireOpen();
     LogicalKey key = logicalKey(logicalKeyId);
     SortedMap<String, String> ctx = HeaderCodec.checkedContext(context, limits);
@@ -251,7 +266,7 @@ public final class Envelope implements AutoCloseable {
       sink.write(dataKey.recipients);
       sink.write(salt);
       sink.write(keys.commitment);
-      return new EncryptingOutputStream(sink, new Cobblestone.ChunkCipher(keys), dataKey::addBytes);
+      return new EncryptingOutputStream(sink, keys, dataKey::addBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("writing the envelope header failed", e);
     } finally {
@@ -299,7 +314,7 @@ public final class Envelope implements AutoCloseable {
     long start = System.nanoTime();
     String[] logicalKeyId = new String[1];
     try {
-      byte[] plaintext = decryptUnobserved(envelope, context, logicalKeyId);
+      byte[] plaintext = guarded(() -> decryptUnobserved(envelope, context, logicalKeyId));
       observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId[0], plaintext.length,
           System.nanoTime() - start, null);
       return plaintext;
@@ -365,7 +380,8 @@ public final class Envelope implements AutoCloseable {
    * most {@link EnvelopeLimits#maxBufferedBodyBytes()}) is read and authenticated whole first.
    * End-of-stream is reported only after everything authenticated, so a truncated envelope always
    * ends in an {@link AuthenticationException} thrown from {@code read}. Closing the stream closes
-   * {@code source}.
+   * {@code source}. The stream owns its state: it may be read by another thread than the one that
+   * created it (one thread at a time).
    *
    * @throws EnvelopeException as {@link #decrypt}: here for the header and the data key, from
    *     {@code read} for the body
@@ -373,20 +389,17 @@ public final class Envelope implements AutoCloseable {
    */
   public InputStream decryptingStream(InputStream source, Map<String, String> context) {
     requireArgument(source, "source");
+    return guarded(() -> openDecryptingStream(source, context));
+  }
+
+  private InputStream openDecryptingStream(InputStream source, Map<String, String> context) {
     requireOpen();
     try {
       EnvelopeHeader header = HeaderCodec.read(source, limits, headerCache);
       checkContext(header, context);
       LogicalKey key = logicalKeyOf(header);
       if (header.algorithm == BodyAlgorithm.A256GCM) {
-        int max = limits.maxBufferedBodyBytes() + Gcm.OVERHEAD;
-        byte[] body = source.readNBytes(max + 1);
-        if (body.length > max) {
-          throw new MalformedEnvelopeException("the a256gcm body exceeds "
-              + limits.maxBufferedBodyBytes() + " bytes of plaintext, which a stream buffers at"
-              + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
-              + " raise the limit");
-        }
+        byte[] body = readBufferedBody(source);
         Recipients.Opened<Boolean> opened = open(key, header, gcmCheck(header));
         byte[] plaintext;
         try {
@@ -409,10 +422,26 @@ public final class Envelope implements AutoCloseable {
       Recipients.Opened<Cobblestone.MessageKeys> opened = open(key, header,
           dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, prefix, 0));
       opened.dataKey().release();
-      return new DecryptingInputStream(source, new Cobblestone.ChunkCipher(opened.value()));
+      return new DecryptingInputStream(source, opened.value());
     } catch (IOException e) {
       throw new UncheckedIOException("reading the envelope failed", e);
     }
+  }
+
+  /**
+   * Reads a whole A256GCM body from a stream, at most {@link EnvelopeLimits#maxBufferedBodyBytes()}
+   * of plaintext (FORMAT.md §6): AES-GCM releases nothing before its tag, so a stream must hold it.
+   */
+  private byte[] readBufferedBody(InputStream source) throws IOException {
+    int max = limits.maxBufferedBodyBytes() + Gcm.OVERHEAD;
+    byte[] body = source.readNBytes(max + 1);
+    if (body.length > max) {
+      throw new MalformedEnvelopeException("the a256gcm body exceeds "
+          + limits.maxBufferedBodyBytes() + " bytes of plaintext, which a stream buffers at"
+          + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
+          + " raise the limit");
+    }
+    return body;
   }
 
   /** The A256GCM commitment check: the header's value against the data key's, constant time. */
@@ -420,8 +449,13 @@ public final class Envelope implements AutoCloseable {
     return dk -> Gcm.commitmentMatches(dk.gcm.commitment(), header.commitment) ? Boolean.TRUE : null;
   }
 
-  private static MalformedEnvelopeException truncatedBody() {
-    return new MalformedEnvelopeException("the envelope is truncated: its body is shorter than"
+  /**
+   * A body cut before its salt and commitment end. An authentication failure, like any other cut
+   * after the header (FORMAT.md §7): the header parsed, so the bytes are an envelope that was
+   * truncated, not something that is not an envelope.
+   */
+  private static AuthenticationException truncatedBody() {
+    return new AuthenticationException("the envelope is truncated: its body is shorter than"
         + " the 56-byte salt and key commitment");
   }
 
@@ -430,71 +464,122 @@ public final class Envelope implements AutoCloseable {
   /**
    * Re-wraps an envelope's data key under the policy's current {@code keks}, dropping every other
    * recipient (such as {@code decryptOnly} KEKs). The protected header and the body are copied byte
-   * for byte; no plaintext is produced. The data key is checked against the envelope's key
-   * commitment before it is re-wrapped.
+   * for byte.
+   *
+   * <p>Before any new wrap is made, the whole envelope is authenticated exactly as {@link #decrypt}
+   * would with the context stored in it: the header and every byte of the body must verify under
+   * the data key (the plaintext is discarded, never returned). A data key is therefore never
+   * wrapped under new KEKs on the word of a header it does not authenticate — an envelope whose
+   * key id was changed to another logical key's cannot move its data key to that key's KEKs.
    *
    * @throws EnvelopeException as {@link #decrypt}, and as {@link #encrypt} for the new wraps
    */
   public byte[] rewrap(byte[] envelope) {
     requireArgument(envelope, "envelope");
-    requireOpen();
-    EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
-    byte[] prefix = null;
-    if (header.algorithm == BodyAlgorithm.COBBLESTONE_256) {
-      if (envelope.length - header.length < Cobblestone.PREFIX_BYTES) {
-        throw truncatedBody();
+    return guarded(() -> {
+      requireOpen();
+      EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
+      LogicalKey key = logicalKeyOf(header);
+      int bodyLength = envelope.length - header.length;
+      DataKey dataKey = authenticated(key, header, envelope, header.length, bodyLength);
+      byte[] newRecipients;
+      try {
+        newRecipients = recipients.wrapAll(key, dataKey.dek);
+      } finally {
+        dataKey.release();
       }
-      prefix = Arrays.copyOfRange(envelope, header.length, header.length + Cobblestone.PREFIX_BYTES);
-    }
-    byte[] newRecipients = rewrappedRecipients(header, prefix);
-    byte[] out = new byte[header.authenticated.length + newRecipients.length + envelope.length - header.length];
-    System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
-    System.arraycopy(newRecipients, 0, out, header.authenticated.length, newRecipients.length);
-    System.arraycopy(envelope, header.length, out, header.authenticated.length + newRecipients.length,
-        envelope.length - header.length);
-    return out;
+      byte[] out = new byte[header.authenticated.length + newRecipients.length + bodyLength];
+      System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
+      System.arraycopy(newRecipients, 0, out, header.authenticated.length, newRecipients.length);
+      System.arraycopy(envelope, header.length, out,
+          header.authenticated.length + newRecipients.length, bodyLength);
+      return out;
+    });
   }
 
   /**
    * As {@link #rewrap(byte[])}, for envelopes of any size: reads {@code source} and writes the
-   * rewrapped envelope to {@code sink}, copying the body through a small buffer. Neither stream is
-   * closed. The body is not authenticated chunk by chunk (that needs the context); decrypt still
-   * checks it.
+   * rewrapped envelope to {@code sink}. An A256GCM body (at most {@link
+   * EnvelopeLimits#maxBufferedBodyBytes()}) is read and authenticated before anything is written;
+   * a Cobblestone-256 body is authenticated chunk by chunk as it is copied, each chunk written only
+   * after it verified. If this method throws, what it wrote to {@code sink} is not an envelope:
+   * write to a temporary file and keep it only on success. Neither stream is closed.
    *
    * @throws UncheckedIOException if reading or writing fails
    */
   public void rewrap(InputStream source, OutputStream sink) {
     requireArgument(source, "source");
     requireArgument(sink, "sink");
-    requireOpen();
-    try {
-      EnvelopeHeader header = HeaderCodec.read(source, limits);
-      byte[] prefix = new byte[0];
-      if (header.algorithm == BodyAlgorithm.COBBLESTONE_256) {
-        prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
+    guarded(() -> {
+      requireOpen();
+      try {
+        EnvelopeHeader header = HeaderCodec.read(source, limits);
+        LogicalKey key = logicalKeyOf(header);
+        if (header.algorithm == BodyAlgorithm.A256GCM) {
+          byte[] body = readBufferedBody(source);
+          DataKey dataKey = authenticated(key, header, body, 0, body.length);
+          try {
+            writeRewrapped(sink, header, recipients.wrapAll(key, dataKey.dek), body);
+          } finally {
+            dataKey.release();
+          }
+          return null;
+        }
+        byte[] prefix = source.readNBytes(Cobblestone.PREFIX_BYTES);
         if (prefix.length < Cobblestone.PREFIX_BYTES) {
           throw truncatedBody();
         }
+        Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+            dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, prefix, 0));
+        try {
+          writeRewrapped(sink, header, recipients.wrapAll(key, opened.dataKey().dek), prefix);
+        } finally {
+          opened.dataKey().release();
+        }
+        Cobblestone.copyAuthenticated(opened.value(), source, sink);
+        return null;
+      } catch (IOException e) {
+        throw new UncheckedIOException("rewrapping failed on I/O", e);
       }
-      byte[] newRecipients = rewrappedRecipients(header, prefix.length == 0 ? null : prefix);
-      sink.write(header.authenticated);
-      sink.write(newRecipients);
-      sink.write(prefix);
-      source.transferTo(sink);
-    } catch (IOException e) {
-      throw new UncheckedIOException("rewrapping failed on I/O", e);
-    }
+    });
   }
 
-  private byte[] rewrappedRecipients(EnvelopeHeader header, byte[] cobblestonePrefix) {
-    LogicalKey key = logicalKeyOf(header);
-    Function<DataKey, ?> check = header.algorithm == BodyAlgorithm.A256GCM ? gcmCheck(header)
-        : dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, cobblestonePrefix, 0);
-    Recipients.Opened<?> opened = recipients.unlock(key, header, check);
+  private static void writeRewrapped(OutputStream sink, EnvelopeHeader header, byte[] newRecipients,
+      byte[] body) throws IOException {
+    sink.write(header.authenticated);
+    sink.write(newRecipients);
+    sink.write(body);
+  }
+
+  /**
+   * The data key of a whole envelope whose header and body all verified under it, leased; the
+   * plaintext is zeroed unseen.
+   */
+  private DataKey authenticated(LogicalKey key, EnvelopeHeader header, byte[] bytes, int bodyAt,
+      int bodyLength) {
+    if (header.algorithm == BodyAlgorithm.A256GCM) {
+      Recipients.Opened<Boolean> opened = recipients.unlock(key, header, gcmCheck(header));
+      try {
+        byte[] plaintext = Gcm.open(opened.dataKey().gcm.key(), header.authenticated, bytes, bodyAt,
+            bodyLength);
+        Arrays.fill(plaintext, (byte) 0);
+        return opened.dataKey();
+      } catch (RuntimeException e) {
+        opened.dataKey().release();
+        throw e;
+      }
+    }
+    if (bodyLength < Cobblestone.PREFIX_BYTES) {
+      throw truncatedBody();
+    }
+    Recipients.Opened<Cobblestone.MessageKeys> opened = recipients.unlock(key, header,
+        dk -> Cobblestone.deriveAndCheck(dk.prf, header.authenticated, bytes, bodyAt));
     try {
-      return recipients.wrapAll(key, opened.dataKey().dek);
-    } finally {
+      Cobblestone.verifyChunks(opened.value(), bytes, bodyAt, bodyLength);
+      return opened.dataKey();
+    } catch (RuntimeException e) {
       opened.dataKey().release();
+      throw e;
     }
   }
 
@@ -632,7 +717,27 @@ public final class Envelope implements AutoCloseable {
 
   private void requireOpen() {
     if (closed) {
-      throw new IllegalStateException("this Envelope was closed");
+      throw new EnvelopeClosedException("this Envelope was closed; build a new one");
+    }
+  }
+
+  /**
+   * Runs one public call so that a race with {@link #close()} fails typed: a call in flight when
+   * the facade closes may reach a released executor, cache or KEK, whose untyped error becomes an
+   * {@link EnvelopeClosedException}. Typed errors and the documented IllegalArgument/UncheckedIO
+   * ones pass through as they are.
+   */
+  private <T> T guarded(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (EnvelopeException | IllegalArgumentException | UncheckedIOException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      if (closed) {
+        throw new EnvelopeClosedException("this Envelope was closed while the call was in flight",
+            e);
+      }
+      throw e;
     }
   }
 

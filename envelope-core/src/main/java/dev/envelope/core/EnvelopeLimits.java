@@ -14,7 +14,7 @@ package dev.envelope.core;
  *   <tr><td>{@link #maxProtectedHeaderBytes()}</td><td>8 KiB</td><td>65535</td></tr>
  *   <tr><td>{@link #maxRecipientsBytes()}</td><td>32 KiB</td><td>65535</td></tr>
  *   <tr><td>{@link #maxWrappedKeyBytes()}</td><td>4 KiB</td><td>65535</td></tr>
- *   <tr><td>{@link #maxKeyIdBytes()}</td><td>128</td><td>1024</td></tr>
+ *   <tr><td>{@link #maxKeyIdBytes()}</td><td>128</td><td>128</td></tr>
  *   <tr><td>{@link #maxContextEntries()}</td><td>32</td><td>1024</td></tr>
  *   <tr><td>{@link #maxContextKeyBytes()}</td><td>128</td><td>1024</td></tr>
  *   <tr><td>{@link #maxContextValueBytes()}</td><td>1 KiB</td><td>4096</td></tr>
@@ -158,9 +158,9 @@ public final class EnvelopeLimits {
       return this;
     }
 
-    /** @param n 1..1024 */
+    /** @param n 1..128: the format's key id rule allows 128 ASCII characters at most */
     public Builder maxKeyIdBytes(int n) {
-      maxKeyIdBytes = check("maxKeyIdBytes", n, 1, 1024);
+      maxKeyIdBytes = check("maxKeyIdBytes", n, 1, KeyIds.MAX_LENGTH);
       return this;
     }
 

@@ -13,8 +13,12 @@ import javax.crypto.spec.GCMParameterSpec;
  * AES-GCM message under a per-data-key subkey with a random 96-bit nonce and the authenticated
  * header as associated data.
  *
- * <p>Ciphers are thread-confined and reused: re-initialising a JDK AES-GCM cipher with the key it
- * already holds skips the key schedule, which is most of the fixed cost of a small message.
+ * <p>Two kinds of cipher. A one-shot call (seal or open one whole message) borrows this thread's
+ * cipher for the duration of the call and never lets it escape: re-initialising a JDK AES-GCM
+ * cipher with the key it already holds skips the key schedule, which is most of the fixed cost of
+ * a small message. Anything that outlives the call — a stream, which its caller may hand to
+ * another thread — owns a cipher of its own ({@link #newCipher()}): a thread-local one would be
+ * shared with whatever else the creating thread does next.
  */
 final class Gcm {
   static final int NONCE_BYTES = 12;
@@ -27,19 +31,26 @@ final class Gcm {
   private static final byte[] COMMITMENT_LABEL =
       "dev.envelope/v1/A256GCM/commitment".getBytes(StandardCharsets.US_ASCII);
 
-  private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+  private static final ThreadLocal<Cipher> BORROWED = ThreadLocal.withInitial(Gcm::newCipher);
+
+  private Gcm() {}
+
+  /**
+   * This thread's AES-GCM cipher, for one call that inits it, uses it and is done with it before
+   * returning. Never store it, and never call anything that could use it again (a provider, an
+   * observer) between its init and its last use.
+   */
+  static Cipher borrowed() {
+    return BORROWED.get();
+  }
+
+  /** A cipher owned by its caller (a stream): never shared with any thread's one-shot calls. */
+  static Cipher newCipher() {
     try {
       return Cipher.getInstance("AES/GCM/NoPadding");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks AES/GCM/NoPadding", e);
     }
-  });
-
-  private Gcm() {}
-
-  /** This thread's AES-GCM cipher; callers init it before every use. */
-  static Cipher cipher() {
-    return CIPHER.get();
   }
 
   /** The A256GCM subkey and key commitment of a data key. */
@@ -60,7 +71,7 @@ final class Gcm {
 
   /** Writes nonce || ciphertext || tag into {@code out} at {@code off}; returns bytes written. */
   static int seal(AesKey key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] out, int off) {
-    Cipher c = cipher();
+    Cipher c = borrowed();
     try {
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
       c.updateAAD(aad);
@@ -81,7 +92,7 @@ final class Gcm {
       throw new AuthenticationException(
           "the envelope body is shorter than a nonce and a tag: it was truncated");
     }
-    Cipher c = cipher();
+    Cipher c = borrowed();
     try {
       c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, body, off, NONCE_BYTES));
       c.updateAAD(aad);

@@ -214,9 +214,16 @@ final class HeaderCodec {
     ProtectedFields fields = decodeProtected(bytes, PREFIX_BYTES, p, limits);
     List<Recipient> recipients = decodeRecipients(bytes, recipientsAt, r, limits);
 
-    // Deterministic encoding: what we parsed must re-encode to the very same bytes.
-    byte[] reencoded =
-        encodeAuthenticated(fields.algorithm, fields.kid, fields.context, fields.commitment);
+    // Deterministic encoding: what we parsed must re-encode to the very same bytes. Text that was
+    // not valid UTF-8 was refused while decoding; the catch is the second line of defence, since
+    // Jackson's generator fails on an unpaired surrogate with an I/O exception.
+    byte[] reencoded;
+    try {
+      reencoded = encodeAuthenticated(fields.algorithm, fields.kid, fields.context, fields.commitment);
+    } catch (UncheckedIOException | IllegalStateException e) {
+      throw new MalformedEnvelopeException("the protected header cannot be re-encoded: it is not"
+          + " the deterministic CBOR encoding of format v1", e);
+    }
     if (!Arrays.equals(reencoded, authenticated)) {
       throw new MalformedEnvelopeException(
           "the protected header is not in the deterministic CBOR encoding of format v1");
@@ -236,6 +243,7 @@ final class HeaderCodec {
 
   private static ProtectedFields decodeProtected(
       byte[] bytes, int off, int len, EnvelopeLimits limits) {
+    CborScan.check(bytes, off, len, "protected header");
     BodyAlgorithm algorithm = null;
     String kid = null;
     SortedMap<String, String> context = Collections.emptySortedMap();
@@ -254,8 +262,9 @@ final class HeaderCodec {
           case "2" -> {
             expect(value, JsonToken.VALUE_STRING, "key id");
             kid = boundedText(parser, limits.maxKeyIdBytes(), "key id", "maxKeyIdBytes");
-            if (kid.isEmpty()) {
-              throw new MalformedEnvelopeException("the key id is empty");
+            if (!KeyIds.isValid(kid)) {
+              throw new MalformedEnvelopeException(
+                  "the key id is not a valid logical key id (" + KeyIds.RULE + ")");
             }
           }
           case "3" -> {
@@ -305,6 +314,7 @@ final class HeaderCodec {
                 + " entries (EnvelopeLimits.maxContextEntries)");
       }
       String key = parser.currentName();
+      requireWellFormed(key, "context key");
       checkUtf8Length(key, limits.maxContextKeyBytes(), "context key", "maxContextKeyBytes");
       if (key.isEmpty()) {
         throw new MalformedEnvelopeException("a context key is empty");
@@ -322,6 +332,7 @@ final class HeaderCodec {
 
   private static List<Recipient> decodeRecipients(
       byte[] bytes, int off, int len, EnvelopeLimits limits) {
+    CborScan.check(bytes, off, len, "recipient list");
     List<Recipient> recipients = new ArrayList<>();
     try (JsonParser parser = CBOR.createParser(bytes, off, len)) {
       expect(parser.nextToken(), JsonToken.START_ARRAY, "recipient list");
@@ -339,9 +350,17 @@ final class HeaderCodec {
               "a recipient's KEK reference has " + ref.length + " bytes, expected " + KEK_REF_BYTES);
         }
         expect(parser.nextToken(), JsonToken.VALUE_NUMBER_INT, "recipient wrap algorithm");
+        // One rule for every recipient, listed in the policy or not (FORMAT.md §3): wrapAlg is
+        // 1..2^63-1, else the whole envelope is malformed.
+        if (parser.getNumberType() != JsonParser.NumberType.INT
+            && parser.getNumberType() != JsonParser.NumberType.LONG) {
+          throw new MalformedEnvelopeException(
+              "a recipient's wrap algorithm is beyond 2^63-1; format v1 allows 1..2^63-1");
+        }
         long alg = parser.getLongValue();
         if (alg <= 0) {
-          throw new MalformedEnvelopeException("a recipient's wrap algorithm is not positive");
+          throw new MalformedEnvelopeException(
+              "a recipient's wrap algorithm is not positive; format v1 allows 1..2^63-1");
         }
         expect(parser.nextToken(), JsonToken.VALUE_EMBEDDED_OBJECT, "recipient wrapped key");
         byte[] edk = parser.getBinaryValue();
@@ -410,8 +429,20 @@ final class HeaderCodec {
   private static String boundedText(JsonParser parser, int maxBytes, String what, String limit)
       throws IOException {
     String s = parser.getText();
+    requireWellFormed(s, what);
     checkUtf8Length(s, maxBytes, what, limit);
     return s;
+  }
+
+  /**
+   * Refuses text that was not valid UTF-8: Jackson decodes some invalid sequences (such as a
+   * 0xF5 lead byte) into unpaired surrogates instead of failing, and such a string has no UTF-8
+   * encoding to compare with the input.
+   */
+  private static void requireWellFormed(String s, String what) {
+    if (!isWellFormed(s)) {
+      throw new MalformedEnvelopeException("a " + what + " is not valid UTF-8");
+    }
   }
 
   private static void checkUtf8Length(String s, int maxBytes, String what, String limit) {

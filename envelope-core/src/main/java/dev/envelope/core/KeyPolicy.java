@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The shared key policy: which physical KEKs stand behind each logical key. The same file is
@@ -33,8 +32,6 @@ import java.util.regex.Pattern;
  * is allowed.
  */
 public final class KeyPolicy {
-  private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
-
   private final String source;
   private final Map<String, LogicalKey> keys;
 
@@ -68,10 +65,9 @@ public final class KeyPolicy {
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       String path = "keys." + e.getKey();
-      if (!KEY_ID.matcher(e.getKey()).matches()) {
+      if (!KeyIds.isValid(e.getKey())) {
         throw new InvalidPolicyException(doc.source, path,
-            "invalid logical key id; use 1-128 characters of A-Z a-z 0-9 . _ : / - starting with a"
-                + " letter or digit");
+            "invalid logical key id; use " + KeyIds.RULE);
       }
       keys.put(e.getKey(), LogicalKey.parse(doc, e.getKey(), doc.object(e.getValue(), path), path));
     }
@@ -134,8 +130,8 @@ public final class KeyPolicy {
     public Builder key(String id, java.util.List<String> keks, java.util.List<String> decryptOnly,
         int minWrap, DataKeyCacheLimits dataKeyCache) {
       String path = "keys." + id;
-      if (id == null || !KEY_ID.matcher(id).matches()) {
-        throw new InvalidPolicyException(source, path, "invalid logical key id");
+      if (!KeyIds.isValid(id)) {
+        throw new InvalidPolicyException(source, path, "invalid logical key id; use " + KeyIds.RULE);
       }
       keys.put(id, LogicalKey.of(PolicyDocument.of(source), id, keks, decryptOnly, minWrap,
           dataKeyCache, path));

@@ -157,7 +157,7 @@ class CobblestoneWycheproofTest {
     if (keys == null) {
       throw new AuthenticationException("commitment mismatch");
     }
-    return new DecryptingInputStream(in, new Cobblestone.ChunkCipher(keys));
+    return new DecryptingInputStream(in, keys);
   }
 
   private static boolean matches(Wycheproof.Case c, byte[] plaintext) throws Exception {

@@ -586,12 +586,23 @@ class EnvelopeTest {
   }
 
   @Test
-  void closedFacadeRefusesWork() {
+  void closedFacadeRefusesWorkWithATypedError() {
     Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")));
+    byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
     e.close();
-    assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of()))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("closed");
+    for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+        () -> e.encrypt("k", MESSAGE, Map.of()),
+        () -> e.decrypt(sealed, Map.of()),
+        () -> e.rewrap(sealed),
+        () -> e.rewrap(new ByteArrayInputStream(sealed), new ByteArrayOutputStream()),
+        () -> e.encryptingStream("k", new ByteArrayOutputStream(), Map.of()),
+        () -> e.decryptingStream(new ByteArrayInputStream(sealed), Map.of()),
+        () -> e.checkKek("k", "local://a"))) {
+      assertThatThrownBy(call)
+          .isInstanceOf(EnvelopeClosedException.class)
+          .isInstanceOf(EnvelopeException.class)
+          .hasMessageContaining("closed");
+    }
   }
 
   @Test
