@@ -33,9 +33,9 @@ import picocli.CommandLine.ScopeType;
       "  0  success",
       "  1  internal error (a bug: report it with the --verbose output)",
       "  2  usage error: unknown option, missing argument, bad value",
-      "  3  authentication failed: altered or truncated, other key or context",
+      "  3  authentication failed: altered or cut after its header, other key or context",
       "  4  key unavailable: not in the policy, key file missing, KMS down",
-      "  5  malformed input: not an envelope, unknown version, over limits",
+      "  5  malformed input: not an envelope, unknown version, over limits, cut in header",
       "  6  I/O error: missing input, unwritable output, file exists",
       "  7  invalid key policy or local config"
     })
