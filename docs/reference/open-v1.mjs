@@ -28,6 +28,12 @@ function decodeCbor(buf) {
     else if (info === 24) { need(1); value = buf[pos++]; if (value < 24) throw new FormatError('non-shortest integer'); }
     else if (info === 25) { need(2); value = buf.readUInt16BE(pos); pos += 2; if (value < 0x100) throw new FormatError('non-shortest integer'); }
     else if (info === 26) { need(4); value = buf.readUInt32BE(pos); pos += 4; if (value < 0x10000) throw new FormatError('non-shortest integer'); }
+    else if (info === 27) {
+      need(8); value = buf.readBigUInt64BE(pos); pos += 8;
+      if (value < 0x100000000n) throw new FormatError('non-shortest integer');
+      if (value >= 1n << 63n) throw new FormatError('integer beyond 2^63-1');
+      if (major !== 0) throw new FormatError('length beyond the input');
+    }
     else throw new FormatError('unsupported CBOR length form');
     return { major, value };
   }
@@ -76,13 +82,14 @@ function parseHeader(env) {
   const commitment = prot.get(4);
   if ((alg === 2) !== (commitment instanceof Uint8Array && commitment.length === 32)) throw new FormatError('bad key commitment field');
   const kid = prot.get(2);
-  if (typeof kid !== 'string' || kid.length === 0) throw new FormatError('missing key id');
+  if (typeof kid !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,127}$/.test(kid)) throw new FormatError('missing or invalid key id');
   const ctx = prot.get(3) ?? new Map();
   if (prot.has(3) && ctx.size === 0) throw new FormatError('empty context must be omitted');
   if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > 16) throw new FormatError('bad recipient list');
   for (const rc of recipients) {
     if (!Array.isArray(rc) || rc.length !== 3 || !(rc[0] instanceof Uint8Array) || rc[0].length !== 8
-        || typeof rc[1] !== 'number' || !(rc[2] instanceof Uint8Array)) throw new FormatError('bad recipient');
+        || !['number', 'bigint'].includes(typeof rc[1]) || rc[1] < 1 || !(rc[2] instanceof Uint8Array)
+        || rc[2].length < 1 || rc[2].length > 4096) throw new FormatError('bad recipient');
   }
   return { alg, kid, ctx, commitment, recipients, authenticated: env.subarray(0, 6 + p), bodyStart: 8 + p + r };
 }

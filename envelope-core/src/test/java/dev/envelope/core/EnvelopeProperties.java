@@ -126,6 +126,18 @@ class EnvelopeProperties {
           .as("only a change to a recipient that decrypt did not need may still open")
           .isBetween(recipientsStart, headerEnd - 1);
     }
+    // Rewrap refuses whatever decrypt (with the context stored in the envelope) refuses.
+    Envelope facade = cobblestone ? cobblestoneEnvelope : envelope;
+    byte[] rewrapped;
+    try {
+      rewrapped = facade.rewrap(tampered);
+    } catch (EnvelopeException e) {
+      rewrapped = null;
+    }
+    if (rewrapped != null) {
+      assertThat(result).as("rewrap succeeded on an envelope decrypt refuses").isNotNull();
+      assertThat(facade.decrypt(rewrapped, context)).isEqualTo(plaintext);
+    }
   }
 
   @Property(tries = 200)
