@@ -22,7 +22,7 @@ final class DataKey {
   final KeyedHmac prf;
   final Gcm.Subkey gcm;
   /** R || recipients, as written in every envelope sealed under this key; null when decrypting. */
-  final byte[] recipients;
+  final byte[] encodedRecipients;
 
   private final long expiresAtNanos;
   private final long maxMessages;
@@ -56,7 +56,7 @@ final class DataKey {
       java.util.Arrays.fill(raw, (byte) 0);
     }
     this.gcm = Gcm.subkey(prf);
-    this.recipients = recipients;
+    this.encodedRecipients = recipients;
     this.expiresAtNanos = limits == null ? Long.MAX_VALUE : nowNanos + limits.maxAge().toNanos();
     this.maxMessages = limits == null ? Long.MAX_VALUE : limits.maxMessages();
     this.maxBytes = limits == null ? Long.MAX_VALUE : limits.maxBytes();

@@ -42,7 +42,7 @@ final class DecryptKeyCache implements AutoCloseable {
    * @param wrappedKey not modified afterwards (it may become the cache key)
    * @param unwrap called on a miss; its exceptions propagate and nothing is cached
    */
-  DataKey leased(String logicalKeyId, String kekUri, long wrapAlgorithm, byte[] wrappedKey,
+  DataKey lease(String logicalKeyId, String kekUri, long wrapAlgorithm, byte[] wrappedKey,
       Supplier<DataKey> unwrap) {
     if (cache == null) {
       counters.decryptMisses.increment();

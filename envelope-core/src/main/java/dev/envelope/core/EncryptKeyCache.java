@@ -59,7 +59,7 @@ final class EncryptKeyCache implements AutoCloseable {
    * A data key with one message of {@code plaintextBytes} reserved and a lease taken; the caller
    * must {@link DataKey#release()} it.
    */
-  DataKey acquire(LogicalKey key, long plaintextBytes) {
+  DataKey lease(LogicalKey key, long plaintextBytes) {
     if (key.dataKeyCache().disabled()) {
       counters.encryptMisses.increment();
       DataKey fresh = factory.apply(key);

@@ -2,6 +2,9 @@ package dev.envelope.core;
 
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.SecretBytes;
+import dev.envelope.core.spi.WrapContext;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -38,11 +41,11 @@ final class KekRegistry implements AutoCloseable {
     String scheme = KekUris.scheme(uri);
     KekProvider provider = providers.get(scheme);
     if (provider == null) {
-      throw new KeyUnavailableException(
-          "no KEK provider for scheme '" + scheme + "' is registered here; add its module (e.g."
-              + " envelope-kms-" + scheme.replace("-kms", "").replace("-kv", "") + ") and register it"
-              + " with Envelope.builder().provider(...) or discoverProviders()",
-          false);
+      throw new KeyUnavailableException("no KEK provider for scheme '" + scheme
+          + "' is registered here; " + Providers.moduleFor(scheme)
+              .map(m -> "add the module " + m + " and register its provider")
+              .orElse("Envelope has no module for it; register a provider of your own")
+          + " with Envelope.builder().provider(...) or discoverProviders()", false);
     }
     return open.computeIfAbsent(uri, u -> {
       Kek opened = provider.open(u, config.settings(scheme));
@@ -53,6 +56,43 @@ final class KekRegistry implements AutoCloseable {
       LOG.debug("Opened KEK {} ({})", u, opened.algorithm().name());
       return opened;
     });
+  }
+
+  /**
+   * Checks one KEK from this cluster: wraps a throwaway random data key under {@code key}'s wrap
+   * context and unwraps it again. Real KMS calls: a health check caches the result.
+   */
+  KekCheck check(LogicalKey key, String uri) {
+    WrapContext context = new WrapContext(key.id());
+    byte[] random = new byte[Cobblestone.KEY_BYTES];
+    Randoms.key(random);
+    SecretBytes probe = SecretBytes.adopt(random);
+    try {
+      Kek kek;
+      byte[] wrapped;
+      try {
+        kek = kek(uri);
+        wrapped = kek.wrap(probe, context);
+      } catch (RuntimeException e) {
+        return new KekCheck(uri, false, false, describe(e));
+      }
+      try {
+        SecretBytes back = kek.unwrap(wrapped, context);
+        boolean same = MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
+        back.destroy();
+        return same ? new KekCheck(uri, true, true, null)
+            : new KekCheck(uri, true, false, "the unwrapped key differs from the wrapped one");
+      } catch (RuntimeException e) {
+        return new KekCheck(uri, true, false, describe(e));
+      }
+    } finally {
+      probe.destroy();
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    return e instanceof EnvelopeException ? e.getClass().getSimpleName() + ": " + e.getMessage()
+        : "provider error " + e.getClass().getSimpleName();
   }
 
   @Override

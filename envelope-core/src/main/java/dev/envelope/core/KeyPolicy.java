@@ -84,6 +84,31 @@ public final class KeyPolicy {
     return Optional.ofNullable(id == null ? null : keys.get(id));
   }
 
+  /**
+   * The logical key a caller names, to seal under or check.
+   *
+   * @throws IllegalArgumentException if {@code id} is null or empty
+   * @throws KeyUnavailableException if the policy has no such key
+   */
+  LogicalKey requireKey(String id) {
+    if (id == null || id.isEmpty()) {
+      throw new IllegalArgumentException("logical key id must be a non-empty string");
+    }
+    return key(id).orElseThrow(() -> new KeyUnavailableException("the key policy (" + source
+        + ") has no logical key '" + id + "'; it has: " + String.join(", ", keyIds()), false));
+  }
+
+  /**
+   * The logical key an envelope says it was sealed under.
+   *
+   * @throws KeyUnavailableException if the policy does not name it
+   */
+  LogicalKey requireKeyOf(String sealedUnder) {
+    return key(sealedUnder).orElseThrow(() -> new KeyUnavailableException(
+        "the envelope was sealed under logical key '" + sealedUnder + "', which the key policy ("
+            + source + ") does not name", false));
+  }
+
   /** The logical key ids, in document order. */
   public Set<String> keyIds() {
     return keys.keySet();
