@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.Cobblestone;
 /**
  * How an envelope's body is encrypted under its data key ({@code docs/FORMAT.md} §4). Streams
  * always write {@link #COBBLESTONE_256}; the {@code byte[]} API writes {@link #A256GCM} up to
@@ -35,7 +36,12 @@ public enum BodyAlgorithm {
     return label;
   }
 
-  static BodyAlgorithm fromId(long id) {
+  /**
+   * The algorithm a header's {@code alg} names.
+   *
+   * @throws MalformedEnvelopeException for any other id
+   */
+  public static BodyAlgorithm fromId(long id) {
     for (BodyAlgorithm a : values()) {
       if (a.id == id) {
         return a;

@@ -1,5 +1,11 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.Cobblestone;
+import dev.envelope.core.internal.CachedHeader;
+import dev.envelope.core.internal.Engine;
+import dev.envelope.core.internal.Inspector;
+import dev.envelope.core.internal.PolicyKeys;
+import dev.envelope.core.internal.Providers;
 import dev.envelope.core.spi.KekProvider;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,9 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -51,19 +54,10 @@ import java.util.function.Supplier;
  * the key material of opened KEKs.
  */
 public final class Envelope implements AutoCloseable {
-  private static final AtomicInteger WRAP_THREADS = new AtomicInteger();
-
   private final KeyPolicy policy;
   private final EnvelopeLimits limits;
-  private final Counters counters = new Counters();
-  private final KekRegistry registry;
-  private final ExecutorService wrapExecutor;
-  private final DecryptKeyCache decryptCache;
-  private final EncryptKeyCache encryptCache;
   private final EnvelopeObserver observer;
-  private final Encryptor encryptor;
-  private final Decryptor decryptor;
-  private final Rewrapper rewrapper;
+  private final Engine engine;
   private volatile boolean closed;
 
   private Envelope(Builder b, Map<String, KekProvider> providers) {
@@ -71,22 +65,7 @@ public final class Envelope implements AutoCloseable {
     this.policy = b.policy;
     this.limits = b.limits;
     this.observer = new GuardedObserver(b.observer);
-    this.registry = new KekRegistry(providers, b.localConfig);
-    this.wrapExecutor = Executors.newCachedThreadPool(task -> {
-      Thread t = new Thread(task, "envelope-wrap-" + WRAP_THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    KekCalls calls = new KekCalls(observer);
-    Wrapper wrapper = new Wrapper(registry, limits, counters, wrapExecutor,
-        b.localConfig.wrapTimeout(), calls);
-    this.decryptCache = new DecryptKeyCache(
-        b.localConfig.decryptCacheEntries(), b.localConfig.decryptCacheTtl(), counters);
-    this.encryptCache = new EncryptKeyCache(wrapper::newDataKey, counters);
-    Unwrapper unwrapper = new Unwrapper(registry, b.localConfig, counters, decryptCache, calls);
-    this.encryptor = new Encryptor(limits, encryptCache);
-    this.decryptor = new Decryptor(policy, limits, new HeaderCache(), unwrapper);
-    this.rewrapper = new Rewrapper(policy, limits, unwrapper, wrapper);
+    this.engine = new Engine(policy, b.localConfig, limits, providers, observer);
   }
 
   /** Starts building an {@link Envelope}; a key policy is required. */
@@ -113,9 +92,9 @@ public final class Envelope implements AutoCloseable {
     try {
       requireArgument(plaintext, "plaintext");
       byte[] sealed = guarded(() -> {
-        LogicalKey key = policy.requireKey(logicalKeyId);
+        LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
         requireArgument(context, "context (pass Map.of() for none)");
-        return encryptor.encrypt(key, plaintext, context);
+        return engine.encryptor().encrypt(key, plaintext, context);
       });
       observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId, plaintext.length,
           System.nanoTime() - start, null);
@@ -142,7 +121,8 @@ public final class Envelope implements AutoCloseable {
   public OutputStream encryptingStream(
       String logicalKeyId, OutputStream sink, Map<String, String> context) {
     requireArgument(sink, "sink");
-    return guarded(() -> encryptor.encryptingStream(policy.requireKey(logicalKeyId), sink, context));
+    return guarded(() -> engine.encryptor()
+        .encryptingStream(PolicyKeys.require(policy, logicalKeyId), sink, context));
   }
 
   /**
@@ -160,9 +140,9 @@ public final class Envelope implements AutoCloseable {
     String logicalKeyId = null;  // reported only once known to the policy (a metric tag)
     try {
       requireArgument(envelope, "envelope");
-      EnvelopeHeader header = guarded(() -> decryptor.parse(envelope));
-      logicalKeyId = policy.key(header.logicalKeyId).map(LogicalKey::id).orElse(null);
-      byte[] plaintext = guarded(() -> decryptor.decrypt(header, envelope, context));
+      CachedHeader header = guarded(() -> engine.decryptor().parse(envelope));
+      logicalKeyId = policy.key(header.logicalKeyId()).map(LogicalKey::id).orElse(null);
+      byte[] plaintext = guarded(() -> engine.decryptor().decrypt(header, envelope, context));
       observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId, plaintext.length,
           System.nanoTime() - start, null);
       return plaintext;
@@ -189,7 +169,7 @@ public final class Envelope implements AutoCloseable {
    */
   public InputStream decryptingStream(InputStream source, Map<String, String> context) {
     requireArgument(source, "source");
-    return guarded(() -> decryptor.decryptingStream(source, context));
+    return guarded(() -> engine.decryptor().decryptingStream(source, context));
   }
 
   /**
@@ -207,7 +187,7 @@ public final class Envelope implements AutoCloseable {
    */
   public byte[] rewrap(byte[] envelope) {
     requireArgument(envelope, "envelope");
-    return guarded(() -> rewrapper.rewrap(envelope));
+    return guarded(() -> engine.rewrapper().rewrap(envelope));
   }
 
   /**
@@ -224,7 +204,7 @@ public final class Envelope implements AutoCloseable {
     requireArgument(source, "source");
     requireArgument(sink, "sink");
     guarded(() -> {
-      rewrapper.rewrap(source, sink);
+      engine.rewrapper().rewrap(source, sink);
       return null;
     });
   }
@@ -238,12 +218,12 @@ public final class Envelope implements AutoCloseable {
    */
   public KekCheck checkKek(String logicalKeyId, String kekUri) {
     return guarded(() -> {
-      LogicalKey key = policy.requireKey(logicalKeyId);
+      LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
       if (!key.allKeks().contains(kekUri)) {
         throw new IllegalArgumentException(
             "logical key '" + logicalKeyId + "' does not list " + kekUri);
       }
-      return registry.check(key, kekUri);
+      return engine.check(key, kekUri);
     });
   }
 
@@ -300,7 +280,7 @@ public final class Envelope implements AutoCloseable {
 
   /** Counters of cache hits and misses and of calls to each KEK, for metrics. */
   public EnvelopeStats stats() {
-    return counters.snapshot();
+    return engine.stats();
   }
 
   /**
@@ -310,10 +290,7 @@ public final class Envelope implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    encryptCache.close();
-    decryptCache.close();
-    registry.close();
-    wrapExecutor.shutdownNow();
+    engine.close();
   }
 
   /**

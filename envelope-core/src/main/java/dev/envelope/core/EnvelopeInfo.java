@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.KekUris;
 import dev.envelope.core.spi.WrapAlgorithm;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.Cobblestone;
+import dev.envelope.core.format.KeyIds;
 /**
  * Limits on what an envelope read from untrusted bytes may hold, checked before anything is
  * allocated from a length field. One immutable value; {@link #DEFAULTS} suits almost every use.

@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.KeyIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -82,31 +83,6 @@ public final class KeyPolicy {
   /** The logical key {@code id}, if the policy names it. */
   public Optional<LogicalKey> key(String id) {
     return Optional.ofNullable(id == null ? null : keys.get(id));
-  }
-
-  /**
-   * The logical key a caller names, to seal under or check.
-   *
-   * @throws IllegalArgumentException if {@code id} is null or empty
-   * @throws KeyUnavailableException if the policy has no such key
-   */
-  LogicalKey requireKey(String id) {
-    if (id == null || id.isEmpty()) {
-      throw new IllegalArgumentException("logical key id must be a non-empty string");
-    }
-    return key(id).orElseThrow(() -> new KeyUnavailableException("the key policy (" + source
-        + ") has no logical key '" + id + "'; it has: " + String.join(", ", keyIds()), false));
-  }
-
-  /**
-   * The logical key an envelope says it was sealed under.
-   *
-   * @throws KeyUnavailableException if the policy does not name it
-   */
-  LogicalKey requireKeyOf(String sealedUnder) {
-    return key(sealedUnder).orElseThrow(() -> new KeyUnavailableException(
-        "the envelope was sealed under logical key '" + sealedUnder + "', which the key policy ("
-            + source + ") does not name", false));
   }
 
   /** The logical key ids, in document order. */

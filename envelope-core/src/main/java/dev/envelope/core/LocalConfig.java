@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.KekUris;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.core.spi.ProviderSettings;
 import java.nio.file.Path;
@@ -161,8 +162,8 @@ public final class LocalConfig {
     return source;
   }
 
-  /** Rank of a KEK URI in the preference order: lower is tried first. */
-  int rank(String kekUri) {
+  /** Rank of a KEK URI in this cluster's preference order ({@code prefer}): lower is tried first. */
+  public int rank(String kekUri) {
     String scheme = KekUris.scheme(kekUri);
     for (int i = 0; i < prefer.size(); i++) {
       String p = prefer.get(i);

@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.KekUris;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -161,8 +162,11 @@ public final class LogicalKey {
     return allKeks;
   }
 
-  /** The KEK URI whose reference is {@code reference}, if this key allows it to unwrap. */
-  Optional<String> kekFor(byte[] reference) {
+  /**
+   * The KEK URI whose recipient reference ({@code docs/FORMAT.md} §3: the first 8 bytes of
+   * SHA-256 of the URI) is {@code reference}, if this key allows that KEK to unwrap.
+   */
+  public Optional<String> kekFor(byte[] reference) {
     for (int i = 0; i < references.size(); i++) {
       if (Arrays.equals(references.get(i), reference)) {
         return Optional.of(allKeks.get(i));
@@ -172,7 +176,7 @@ public final class LogicalKey {
   }
 
   /** True if {@code uri} is a decrypt-only (retiring) KEK of this key. */
-  boolean isDecryptOnly(String uri) {
+  public boolean isDecryptOnly(String uri) {
     return decryptOnly.contains(uri);
   }
 

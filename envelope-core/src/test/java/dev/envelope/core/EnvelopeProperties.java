@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.HeaderCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.HeaderCodec;
+import dev.envelope.core.format.KekUris;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

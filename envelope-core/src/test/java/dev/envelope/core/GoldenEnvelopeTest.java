@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.core.format.EnvelopeHeader;
+import dev.envelope.core.format.HeaderCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;

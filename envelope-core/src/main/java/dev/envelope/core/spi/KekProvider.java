@@ -1,5 +1,6 @@
 package dev.envelope.core.spi;
 
+import dev.envelope.core.Envelope;
 import java.util.Set;
 
 /**

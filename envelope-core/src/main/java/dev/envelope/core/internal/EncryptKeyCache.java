@@ -1,0 +1,111 @@
+package dev.envelope.core.internal;
+
+import dev.envelope.core.DataKeyCacheLimits;
+import dev.envelope.core.LogicalKey;
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+
+/**
+ * One data key per logical key, reused until a {@link DataKeyCacheLimits} limit is reached. When
+ * the key is missing, expired or used up, exactly one caller makes the next one (one wrap per KEK)
+ * and concurrent callers wait for that same key: request coalescing through a shared future.
+ * Caffeine expires entries at their {@code maxAge}, on a scheduler so that an idle key is dropped
+ * on time; every entry it drops is retired, and zeroed once its last in-flight message is sealed.
+ */
+final class EncryptKeyCache implements AutoCloseable {
+  /** A made data key, or why making it failed (so the future itself never fails). */
+  private record Slot(DataKey dataKey, RuntimeException failure) {}
+
+  private final AsyncCache<String, Slot> cache;
+  private final ConcurrentMap<String, CompletableFuture<Slot>> map;
+  private final Function<LogicalKey, DataKey> factory;
+  private final Counters counters;
+
+  EncryptKeyCache(Function<LogicalKey, DataKey> factory, Counters counters) {
+    this.factory = factory;
+    this.counters = counters;
+    this.cache = Caffeine.newBuilder()
+        .executor(Runnable::run)
+        .scheduler(Scheduler.systemScheduler())
+        .expireAfter(new Expiry<String, Slot>() {
+          @Override
+          public long expireAfterCreate(String key, Slot slot, long currentTime) {
+            return slot.dataKey == null ? 0 : slot.dataKey.remainingNanos();
+          }
+
+          @Override
+          public long expireAfterUpdate(String key, Slot slot, long currentTime, long current) {
+            return expireAfterCreate(key, slot, currentTime);
+          }
+
+          @Override
+          public long expireAfterRead(String key, Slot slot, long currentTime, long current) {
+            return current;
+          }
+        })
+        .<String, Slot>removalListener((key, slot, cause) -> {
+          if (slot != null && slot.dataKey != null) {
+            slot.dataKey.retire();
+          }
+        })
+        .buildAsync();
+    this.map = cache.asMap();
+  }
+
+  /**
+   * A data key with one message of {@code plaintextBytes} reserved and a lease taken; the caller
+   * must {@link DataKey#release()} it.
+   */
+  DataKey lease(LogicalKey key, long plaintextBytes) {
+    if (key.dataKeyCache().disabled()) {
+      counters.encryptMisses.increment();
+      DataKey fresh = factory.apply(key);
+      fresh.tryReserve(plaintextBytes);
+      fresh.retire();  // zeroed as soon as the caller releases it
+      return fresh;
+    }
+    boolean made = false;
+    while (true) {
+      CompletableFuture<Slot> future = map.get(key.id());
+      if (future == null) {
+        CompletableFuture<Slot> mine = new CompletableFuture<>();
+        future = map.putIfAbsent(key.id(), mine);
+        if (future == null) {
+          made = true;
+          future = mine;
+          Slot slot;
+          try {
+            slot = new Slot(factory.apply(key), null);
+          } catch (RuntimeException e) {
+            slot = new Slot(null, e);
+          }
+          mine.complete(slot);
+          if (slot.failure != null) {
+            map.remove(key.id(), mine);  // not cached: the next caller tries again
+          }
+        }
+      }
+      Slot slot = future.join();
+      if (slot.failure != null) {
+        // Every caller that waited on this attempt gets its failure: one wrap attempt, not one each.
+        counters.encryptMisses.increment();
+        throw slot.failure;
+      }
+      if (slot.dataKey.tryReserve(plaintextBytes)) {
+        (made ? counters.encryptMisses : counters.encryptHits).increment();
+        return slot.dataKey;
+      }
+      map.remove(key.id(), future);  // used up or expired: retired by the removal listener
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.synchronous().invalidateAll();
+  }
+}

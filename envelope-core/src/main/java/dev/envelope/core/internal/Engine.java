@@ -1,0 +1,85 @@
+package dev.envelope.core.internal;
+
+import dev.envelope.core.Envelope;
+import dev.envelope.core.EnvelopeLimits;
+import dev.envelope.core.EnvelopeObserver;
+import dev.envelope.core.EnvelopeStats;
+import dev.envelope.core.KekCheck;
+import dev.envelope.core.KeyPolicy;
+import dev.envelope.core.LocalConfig;
+import dev.envelope.core.LogicalKey;
+import dev.envelope.core.spi.KekProvider;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Everything behind one {@code Envelope} facade: the KEK registry, the wrap executor, the data key
+ * caches and the operations that use them. Built once per facade, closed with it.
+ */
+public final class Engine implements AutoCloseable {
+  private static final AtomicInteger WRAP_THREADS = new AtomicInteger();
+
+  private final Counters counters = new Counters();
+  private final KekRegistry registry;
+  private final ExecutorService wrapExecutor;
+  private final DecryptKeyCache decryptCache;
+  private final EncryptKeyCache encryptCache;
+  private final Encryptor encryptor;
+  private final Decryptor decryptor;
+  private final Rewrapper rewrapper;
+
+  /**
+   * @param observer told of every KEK call; must not throw (the facade guards it)
+   */
+  public Engine(KeyPolicy policy, LocalConfig config, EnvelopeLimits limits,
+      Map<String, KekProvider> providers, EnvelopeObserver observer) {
+    this.registry = new KekRegistry(providers, config);
+    this.wrapExecutor = Executors.newCachedThreadPool(task -> {
+      Thread t = new Thread(task, "envelope-wrap-" + WRAP_THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    KekCalls calls = new KekCalls(observer);
+    Wrapper wrapper =
+        new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls);
+    this.decryptCache =
+        new DecryptKeyCache(config.decryptCacheEntries(), config.decryptCacheTtl(), counters);
+    this.encryptCache = new EncryptKeyCache(wrapper::newDataKey, counters);
+    Unwrapper unwrapper = new Unwrapper(registry, config, counters, decryptCache, calls);
+    this.encryptor = new Encryptor(limits, encryptCache);
+    this.decryptor = new Decryptor(policy, limits, unwrapper);
+    this.rewrapper = new Rewrapper(policy, limits, unwrapper, wrapper);
+  }
+
+  public Encryptor encryptor() {
+    return encryptor;
+  }
+
+  public Decryptor decryptor() {
+    return decryptor;
+  }
+
+  public Rewrapper rewrapper() {
+    return rewrapper;
+  }
+
+  /** Wraps and unwraps a throwaway data key under one KEK of {@code key}. */
+  public KekCheck check(LogicalKey key, String kekUri) {
+    return registry.check(key, kekUri);
+  }
+
+  public EnvelopeStats stats() {
+    return counters.snapshot();
+  }
+
+  /** Drops the cached data keys, closes the opened KEKs, stops the wrap executor. */
+  @Override
+  public void close() {
+    encryptCache.close();
+    decryptCache.close();
+    registry.close();
+    wrapExecutor.shutdownNow();
+  }
+}

@@ -1,0 +1,80 @@
+package dev.envelope.core.internal;
+
+import dev.envelope.core.EnvelopeLimits;
+import dev.envelope.core.KeyPolicy;
+import dev.envelope.core.LogicalKey;
+import dev.envelope.core.format.Bodies;
+import dev.envelope.core.format.Body;
+import dev.envelope.core.format.EnvelopeHeader;
+import dev.envelope.core.format.HeaderCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * Re-wraps envelopes' data keys under the policy's current {@code keks}. A data key is wrapped
+ * anew only once the header it came with authenticated under it (FORMAT.md §7), and a rewrap
+ * succeeds only if the whole envelope authenticated, as decrypt (given the stored context) would.
+ */
+public final class Rewrapper {
+  private final KeyPolicy policy;
+  private final EnvelopeLimits limits;
+  private final Unwrapper unwrapper;
+  private final Wrapper wrapper;
+
+  Rewrapper(KeyPolicy policy, EnvelopeLimits limits, Unwrapper unwrapper, Wrapper wrapper) {
+    this.policy = policy;
+    this.limits = limits;
+    this.unwrapper = unwrapper;
+    this.wrapper = wrapper;
+  }
+
+  public byte[] rewrap(byte[] envelope) {
+    EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
+    LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);
+    Body body = Bodies.of(header.algorithm);
+    int bodyLength = envelope.length - header.length;
+    body.requireStart(bodyLength);
+    Unwrapper.Leased found =
+        unwrapper.find(key, header, dk -> body.check(dk.derived, header, envelope, header.length));
+    byte[] recipients;
+    try {
+      found.decryption().authenticate(envelope, header.length, bodyLength);
+      recipients = wrapper.wrapAll(key, found.dataKey().dek);
+    } finally {
+      found.release();
+    }
+    byte[] out = new byte[header.authenticated.length + recipients.length + bodyLength];
+    System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
+    System.arraycopy(recipients, 0, out, header.authenticated.length, recipients.length);
+    System.arraycopy(envelope, header.length, out, header.authenticated.length + recipients.length,
+        bodyLength);
+    return out;
+  }
+
+  public void rewrap(InputStream source, OutputStream sink) {
+    try {
+      EnvelopeHeader header = HeaderCodec.read(source, limits);
+      LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);
+      Body body = Bodies.of(header.algorithm);
+      byte[] start = body.readStart(source, limits);
+      Unwrapper.Leased found = unwrapper.find(key, header, dk -> body.check(dk.derived, header, start, 0));
+      byte[] recipients;
+      try {
+        if (!body.commitmentCoversHeader()) {
+          // Only the tag authenticates this header: the whole body (all in start) comes first.
+          found.decryption().authenticate(start, 0, start.length);
+        }
+        recipients = wrapper.wrapAll(key, found.dataKey().dek);
+        sink.write(header.authenticated);
+        sink.write(recipients);
+        found.decryption().copyAuthenticated(start, source, sink);
+      } finally {
+        found.release();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("rewrapping failed on I/O", e);
+    }
+  }
+}
