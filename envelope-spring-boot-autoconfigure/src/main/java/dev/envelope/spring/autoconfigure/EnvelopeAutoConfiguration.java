@@ -15,7 +15,7 @@ import org.springframework.core.io.ResourceLoader;
 
 /**
  * The {@link Envelope} facade from {@code envelope.policy} and {@code envelope.local-config}, with
- * every {@link KekProvider} bean and (unless {@code envelope.discover-providers=false}) the
+ * every {@link KekProvider} bean and (with {@code envelope.discover-providers=true}) the
  * providers on the class path. Each bean backs off when the application defines its own; {@link
  * EnvelopeCustomizer} beans adjust the builder. A missing or invalid policy stops the application
  * at start-up with the policy's own error message (see {@link EnvelopeFailureAnalyzer}).

@@ -15,8 +15,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param localConfig location of this cluster's local config (key directories, KMS identities,
  *     preferred KEKs); none means built-in defaults
  * @param discoverProviders also use the KEK providers found on the class path through {@code
- *     ServiceLoader} (the {@code envelope-kms-*} and {@code envelope-kek-*} modules); {@code
- *     KekProvider} beans are always used
+ *     ServiceLoader} (the {@code envelope-kms-*} and {@code envelope-kek-*} modules); off by
+ *     default, as in the core (any jar on the class path could claim a scheme and receive data
+ *     keys to wrap); {@code KekProvider} beans are always used
  * @param health the Actuator health indicator
  */
 @ConfigurationProperties("envelope")
@@ -24,7 +25,7 @@ public record EnvelopeProperties(
     @DefaultValue("true") boolean enabled,
     @DefaultValue("classpath:envelope/policy.yaml") String policy,
     String localConfig,
-    @DefaultValue("true") boolean discoverProviders,
+    @DefaultValue("false") boolean discoverProviders,
     @DefaultValue Health health) {
 
   /**

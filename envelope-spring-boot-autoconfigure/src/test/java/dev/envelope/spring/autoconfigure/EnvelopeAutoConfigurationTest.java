@@ -51,17 +51,30 @@ class EnvelopeAutoConfigurationTest {
   }
 
   @Test
-  void defaultsReadTheClasspathPolicyAndDiscoverProviders() {
+  void defaultsReadTheClasspathPolicyAndDiscoverNoProviders() {
     runner.run(context -> {
       assertThat(context).hasSingleBean(Envelope.class).hasSingleBean(KeyPolicy.class);
       EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
       assertThat(properties.enabled()).isTrue();
-      assertThat(properties.discoverProviders()).isTrue();
+      assertThat(properties.discoverProviders()).isFalse();
       assertThat(properties.policy()).isEqualTo("classpath:envelope/policy.yaml");
       assertThat(properties.localConfig()).isNull();
       assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofMinutes(5));
       assertThat(context.getBean(KeyPolicy.class).keyIds()).containsExactly("payments");
       assertThat(context.getBean(LocalConfig.class).prefer()).isEmpty();
+      // The hpke jar is on the class path, but nothing registered its provider: as in the core.
+      Envelope envelope = context.getBean(Envelope.class);
+      assertThatThrownBy(() -> envelope.encrypt("payments", new byte[5], Map.of()))
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("no KEK provider for scheme 'hpke'")
+          .hasMessageContaining("envelope-kek-hpke");
+    });
+  }
+
+  @Test
+  void discoveryIsOneProperty() {
+    runner.withPropertyValues("envelope.discover-providers=true").run(context -> {
+      assertThat(context.getBean(EnvelopeProperties.class).discoverProviders()).isTrue();
       // The hpke provider was discovered: sealing for the public key works, opening cannot here.
       Envelope envelope = context.getBean(Envelope.class);
       byte[] sealed = envelope.encrypt("payments", new byte[5], Map.of());
@@ -193,7 +206,8 @@ class EnvelopeAutoConfigurationTest {
     HpkeKekProvider.Generated elsewhere = HpkeKekProvider.generate("x25519", dir.resolve("other"));
     Files.writeString(dir.resolve("two.yaml"), "version: 1\nkeys:\n  payments:\n    keks: ["
         + "local://app, '" + elsewhere.uri() + "']\n    minWrap: 1\n");
-    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("two.yaml"), localConfig)
+    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("two.yaml"), localConfig,
+            "envelope.discover-providers=true")
         .run(context -> {
           EnvelopeHealthIndicator indicator = context.getBean(EnvelopeHealthIndicator.class);
           Health health = indicator.health();
