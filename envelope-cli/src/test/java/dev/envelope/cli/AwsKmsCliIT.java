@@ -27,7 +27,7 @@ class AwsKmsCliIT {
     Files.writeString(dir.resolve("policy.yaml"),
         "version: 1\nkeys:\n  payments:\n    keks: ['aws-kms://" + key + "']\n");
     Files.writeString(dir.resolve("local.yaml"), "version: 1\nproviders:\n  aws-kms:\n"
-        + "    credentials: static\n    kmsEndpoint: " + kms.endpoint() + "\n");
+        + "    credentials: static\n    endpoint: " + kms.endpoint() + "\n");
     Files.writeString(dir.resolve("message.txt"), "sealed under AWS KMS\n");
   }
 

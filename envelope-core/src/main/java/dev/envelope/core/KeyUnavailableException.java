@@ -40,6 +40,16 @@ public final class KeyUnavailableException extends EnvelopeException {
     this.recipientFailures = List.copyOf(recipientFailures);
   }
 
+  /** A failure that may pass (unreachable or throttling KMS): callers retry with backoff. */
+  public static KeyUnavailableException retryable(String message, Throwable cause) {
+    return new KeyUnavailableException(message, true, cause);
+  }
+
+  /** A failure that will not pass by itself (access denied, key disabled, not in the policy). */
+  public static KeyUnavailableException permanent(String message, Throwable cause) {
+    return new KeyUnavailableException(message, false, cause);
+  }
+
   /** True if the failure may be transient (unreachable or throttling KMS): retry with backoff. */
   public boolean retryable() {
     return retryable;

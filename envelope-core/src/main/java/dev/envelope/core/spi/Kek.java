@@ -18,6 +18,9 @@ package dev.envelope.core.spi;
  * </ul>
  */
 public interface Kek extends AutoCloseable {
+  /** The size of every data key the core wraps: a 256-bit AES key. */
+  int DATA_KEY_BYTES = 32;
+
   /** The URI this KEK was opened for, exactly as written in the key policy. */
   String uri();
 

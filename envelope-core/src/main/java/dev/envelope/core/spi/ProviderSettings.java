@@ -4,11 +4,14 @@ import dev.envelope.core.InvalidPolicyException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A provider's settings from this cluster's local config ({@code providers.<scheme>}): identity,
@@ -16,6 +19,19 @@ import java.util.TreeSet;
  * understands with {@link #allowOnly} so a typo is an error that names the field.
  */
 public final class ProviderSettings {
+  /** The one name every provider gives the service endpoint override (VPC endpoint, tests). */
+  public static final String ENDPOINT = "endpoint";
+  /** Every provider's deadline for opening a connection. */
+  public static final String CONNECT_TIMEOUT = "connectTimeout";
+  /** Every provider's deadline for one attempt (one HTTP or gRPC request). */
+  public static final String ATTEMPT_TIMEOUT = "attemptTimeout";
+  /** Every provider's deadline for one call, its retries included. */
+  public static final String CALL_TIMEOUT = "callTimeout";
+  /** Every provider's attempts per call, the first included (1 = no retry). */
+  public static final String MAX_ATTEMPTS = "maxAttempts";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderSettings.class);
+
   private final String source;
   private final String scheme;
   private final Map<String, String> values;
@@ -116,6 +132,26 @@ public final class ProviderSettings {
   /** The file or resource the settings were read from. */
   public String source() {
     return source;
+  }
+
+  /**
+   * These settings with the deprecated key {@code oldKey} read as {@code newKey}: documented names
+   * keep working, with a warning that names the replacement.
+   *
+   * @throws InvalidPolicyException if both keys are given
+   */
+  public ProviderSettings renamed(String oldKey, String newKey) {
+    if (!values.containsKey(oldKey)) {
+      return this;
+    }
+    if (values.containsKey(newKey)) {
+      throw invalid(oldKey, "is the old name of " + newKey + "; give only " + newKey);
+    }
+    LOG.warn("{}: providers.{}.{} is deprecated; call it {} (the same name in every provider)",
+        source, scheme, oldKey, newKey);
+    Map<String, String> moved = new HashMap<>(values);
+    moved.put(newKey, moved.remove(oldKey));
+    return new ProviderSettings(source, scheme, moved);
   }
 
   /**

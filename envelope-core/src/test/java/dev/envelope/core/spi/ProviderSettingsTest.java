@@ -45,4 +45,21 @@ class ProviderSettingsTest {
         .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("unknown setting");
     assertThat(settings.toString()).contains("wait").doesNotContain("PT2S");
   }
+
+  @Test
+  void aDeprecatedNameReadsAsItsReplacementAndBothAtOnceAreRefused() {
+    ProviderSettings old = new ProviderSettings("local.yaml", "aws-kms",
+        Map.of("kmsEndpoint", "https://kms.local", "region", "eu-west-1"));
+    ProviderSettings renamed = old.renamed("kmsEndpoint", ProviderSettings.ENDPOINT);
+    assertThat(renamed.get("endpoint")).contains("https://kms.local");
+    assertThat(renamed.get("kmsEndpoint")).isEmpty();
+    assertThat(renamed.get("region")).contains("eu-west-1");
+    assertThat(old.renamed("absent", "other")).isSameAs(old);
+    ProviderSettings both = new ProviderSettings("local.yaml", "aws-kms",
+        Map.of("kmsEndpoint", "a", "endpoint", "b"));
+    assertThatThrownBy(() -> both.renamed("kmsEndpoint", "endpoint"))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.aws-kms.kmsEndpoint")
+        .hasMessageContaining("give only endpoint");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.envelope.kms.aws;
 
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
@@ -81,7 +82,7 @@ public final class AwsKmsKekProvider implements KekProvider {
     try {
       meta = kms.describeKey(r -> r.keyId(call.toString())).keyMetadata();
     } catch (SdkException e) {
-      throw KmsErrors.map(uri, "DescribeKey", e, false);
+      throw KmsErrors.map(KmsCall.lookup(KmsErrors.SERVICE, uri, "DescribeKey"), e);
     }
     if (meta.keyState() != KeyState.ENABLED) {
       throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key is "

@@ -20,7 +20,7 @@ import java.util.Set;
  * @param assumeRoleArn a role assumed on top of the base credentials (cross-account KEKs)
  * @param externalId the external id for {@code assumeRoleArn}, if its trust policy wants one
  * @param region this cluster's region: Multi-Region keys are called through their replica here
- * @param kmsEndpoint a KMS endpoint override (VPC endpoint, FIPS, tests)
+ * @param endpoint a KMS endpoint override (VPC endpoint, FIPS, tests); formerly {@code kmsEndpoint}
  * @param stsEndpoint an STS endpoint override
  * @param connectTimeout TCP connect timeout per attempt
  * @param attemptTimeout deadline of one HTTP attempt
@@ -35,7 +35,7 @@ record AwsSettings(
     Optional<String> assumeRoleArn,
     Optional<String> externalId,
     Optional<String> region,
-    Optional<URI> kmsEndpoint,
+    Optional<URI> endpoint,
     Optional<URI> stsEndpoint,
     Duration connectTimeout,
     Duration attemptTimeout,
@@ -43,10 +43,12 @@ record AwsSettings(
     int maxAttempts) {
   static final Set<String> MODES = Set.of("default", "web-identity", "pod-identity", "static");
 
-  static AwsSettings from(ProviderSettings s) {
+  static AwsSettings from(ProviderSettings settings) {
+    ProviderSettings s = settings.renamed("kmsEndpoint", ProviderSettings.ENDPOINT);
     s.allowOnly(Set.of("credentials", "roleArn", "webIdentityTokenFile", "roleSessionName",
-        "assumeRoleArn", "externalId", "region", "kmsEndpoint", "stsEndpoint", "connectTimeout",
-        "attemptTimeout", "callTimeout", "maxAttempts"));
+        "assumeRoleArn", "externalId", "region", ProviderSettings.ENDPOINT, "stsEndpoint",
+        ProviderSettings.CONNECT_TIMEOUT, ProviderSettings.ATTEMPT_TIMEOUT,
+        ProviderSettings.CALL_TIMEOUT, ProviderSettings.MAX_ATTEMPTS));
     String mode = s.get("credentials").orElse("default");
     if (!MODES.contains(mode)) {
       throw s.invalid("credentials", "one of default, web-identity, pod-identity, static; got '"
@@ -61,7 +63,7 @@ record AwsSettings(
     }
     return new AwsSettings(mode, s.get("roleArn"), s.get("webIdentityTokenFile"),
         s.get("roleSessionName").orElse("envelope"), s.get("assumeRoleArn"), s.get("externalId"),
-        s.get("region"), endpoint(s, "kmsEndpoint"), endpoint(s, "stsEndpoint"),
+        s.get("region"), endpoint(s, ProviderSettings.ENDPOINT), endpoint(s, "stsEndpoint"),
         connect, attempt, call, s.integer("maxAttempts", 3, 1, 10));
   }
 

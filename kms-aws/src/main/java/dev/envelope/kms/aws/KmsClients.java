@@ -45,7 +45,7 @@ final class KmsClients {
               .apiCallAttemptTimeout(settings.attemptTimeout())
               // Standard mode: exponential backoff with jitter, throttling and 5xx retried.
               .retryStrategy(b -> b.maxAttempts(settings.maxAttempts())));
-      settings.kmsEndpoint().ifPresent(builder::endpointOverride);
+      settings.endpoint().ifPresent(builder::endpointOverride);
       return builder.build();
     });
   }

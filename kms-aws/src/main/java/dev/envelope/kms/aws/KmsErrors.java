@@ -1,8 +1,7 @@
 package dev.envelope.kms.aws;
 
-import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.KmsCall;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -22,28 +21,27 @@ final class KmsErrors {
       "KeyUnavailableException", "InternalFailure", "ServiceUnavailable", "ExpiredTokenException",
       "IDPCommunicationError", "RequestTimeout");
 
+  /** The service's name in messages. */
+  static final String SERVICE = "AWS KMS";
+
   private KmsErrors() {}
 
-  /**
-   * @param unwrapping whether an "invalid ciphertext" answer means "does not authenticate"
-   */
-  static EnvelopeException map(String uri, String operation, SdkException e, boolean unwrapping) {
+  static EnvelopeException map(KmsCall call, SdkException e) {
     if (e instanceof AwsServiceException aws) {
       String code = aws.awsErrorDetails() == null ? "unknown" : aws.awsErrorDetails().errorCode();
       String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
       String message = aws.awsErrorDetails() == null ? null : aws.awsErrorDetails().errorMessage();
-      String text = "AWS KMS KEK " + uri + ": " + operation + " failed: " + service + " answered "
-          + aws.statusCode() + " " + code + (message == null ? "" : " (" + shorten(message) + ")");
-      if (unwrapping && NOT_AUTHENTIC.contains(code)) {
-        return new AuthenticationException(text);
+      String detail = service + " answered " + aws.statusCode() + " " + code
+          + (message == null ? "" : " (" + KmsCall.shorten(message) + ")");
+      if (call.readsWrappedKey() && NOT_AUTHENTIC.contains(code)) {
+        return call.notAuthentic(detail);
       }
       boolean retryable = RETRYABLE.contains(code) || aws.statusCode() >= 500;
-      return new KeyUnavailableException(text + hint(code), retryable, e);
+      return call.unavailable(detail + hint(code), retryable, e);
     }
     // No answer: connection refused, timeouts (ApiCallTimeoutException), credentials not loadable.
-    return new KeyUnavailableException("AWS KMS KEK " + uri + ": " + operation + " failed without"
-        + " an answer from AWS: " + e.getClass().getSimpleName() + ": " + shorten(e.getMessage()),
-        true, e);
+    return call.unavailable("no answer from AWS: " + e.getClass().getSimpleName() + ": "
+        + KmsCall.shorten(e.getMessage()), true, e);
   }
 
   private static String hint(String code) {
@@ -57,12 +55,5 @@ final class KmsErrors {
           + " (audience sts.amazonaws.com? role trust policy?)";
       default -> "";
     };
-  }
-
-  private static String shorten(String message) {
-    if (message == null) {
-      return "no message";
-    }
-    return message.length() > 300 ? message.substring(0, 300) + "…" : message;
   }
 }

@@ -2,6 +2,8 @@ package dev.envelope.kms.aws;
 
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
@@ -9,7 +11,6 @@ import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -24,14 +25,13 @@ import software.amazon.awssdk.services.kms.model.GetPublicKeyResponse;
  * RSAES_OAEP_SHA_256} and the key pinned ({@code docs/FORMAT.md} §5.5).
  */
 final class RsaKmsKek implements Kek {
-  private static final int DEK_BYTES = 32;
 
   private final String uri;
   private final KmsKeyArn key;
   private final KmsClient kms;
   private final RSAPublicKey publicKey;
   private final Runnable onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
 
   private RsaKmsKek(String uri, KmsKeyArn key, KmsClient kms, RSAPublicKey publicKey,
       Runnable onClose) {
@@ -40,6 +40,7 @@ final class RsaKmsKek implements Kek {
     this.kms = kms;
     this.publicKey = publicKey;
     this.onClose = onClose;
+    this.closed = new CloseOnce(uri);
   }
 
   /**
@@ -52,7 +53,7 @@ final class RsaKmsKek implements Kek {
     try {
       answer = kms.getPublicKey(r -> r.keyId(key.toString()));
     } catch (SdkException e) {
-      throw KmsErrors.map(uri, "GetPublicKey", e, false);
+      throw KmsErrors.map(KmsCall.lookup(KmsErrors.SERVICE, uri, "GetPublicKey"), e);
     }
     if (!answer.encryptionAlgorithms().contains(EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256)) {
       throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key does not offer"
@@ -95,10 +96,10 @@ final class RsaKmsKek implements Kek {
           .ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
           .encryptionAlgorithm(EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256));
     } catch (SdkException e) {
-      throw KmsErrors.map(uri, "unwrap (Decrypt)", e, true);
+      throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
     byte[] dek = answer.plaintext().asByteArray();
-    if (!key.matches(answer.keyId()) || dek.length != DEK_BYTES) {
+    if (!key.matches(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
       throw new AuthenticationException("AWS KMS KEK " + uri + ": Decrypt answered for key "
           + answer.keyId() + " with " + dek.length + " bytes; expected " + key);
@@ -108,9 +109,7 @@ final class RsaKmsKek implements Kek {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override

@@ -2,13 +2,14 @@ package dev.envelope.kms.aws;
 
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -23,13 +24,12 @@ import software.amazon.awssdk.services.kms.model.EncryptResponse;
 final class SymmetricKmsKek implements Kek {
   /** The encryption-context key binding a wrapped data key to its logical key. */
   static final String CONTEXT_KEY = "envelope:key";
-  private static final int DEK_BYTES = 32;
 
   private final String uri;
   private final KmsKeyArn key;
   private final KmsClient kms;
   private final Runnable onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
 
   /**
    * @param key the key to call: the policy's ARN, or its replica in this cluster's region
@@ -39,6 +39,7 @@ final class SymmetricKmsKek implements Kek {
     this.key = key;
     this.kms = kms;
     this.onClose = onClose;
+    this.closed = new CloseOnce(uri);
   }
 
   @Override
@@ -60,7 +61,7 @@ final class SymmetricKmsKek implements Kek {
           .plaintext(SdkBytes.fromByteArrayUnsafe(dek))
           .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId())));
     } catch (SdkException e) {
-      throw KmsErrors.map(uri, "wrap (Encrypt)", e, false);
+      throw KmsErrors.map(KmsCall.wrap(KmsErrors.SERVICE, uri, "Encrypt"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
@@ -85,14 +86,14 @@ final class SymmetricKmsKek implements Kek {
         }
       });
     } catch (SdkException e) {
-      throw KmsErrors.map(uri, "unwrap (Decrypt)", e, true);
+      throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
     byte[] dek = answer.plaintext().asByteArray();
-    if (!answers(answer.keyId()) || dek.length != DEK_BYTES) {
+    if (!answers(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
       throw new AuthenticationException("AWS KMS KEK " + uri + ": Decrypt answered for key "
           + answer.keyId() + " with " + dek.length + " bytes; expected " + key + " and a "
-          + DEK_BYTES + "-byte data key");
+          + DATA_KEY_BYTES + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }
@@ -103,9 +104,7 @@ final class SymmetricKmsKek implements Kek {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override

@@ -82,7 +82,7 @@ class AwsKmsKekTest {
   private static Map<String, String> staticSettings() {
     Map<String, String> s = new HashMap<>();
     s.put("credentials", "static");
-    s.put("kmsEndpoint", kms.endpoint().toString());
+    s.put("endpoint", kms.endpoint().toString());
     return s;
   }
 
@@ -173,7 +173,7 @@ class AwsKmsKekTest {
     Map<String, String> s = new HashMap<>();
     s.put("credentials", "web-identity");
     s.put("region", REGION);
-    s.put("kmsEndpoint", kms.endpoint().toString());
+    s.put("endpoint", kms.endpoint().toString());
     s.put("stsEndpoint", sts.endpoint().toString());
     return s;
   }
@@ -220,7 +220,7 @@ class AwsKmsKekTest {
     try (FakeContainerCredentials agent = new FakeContainerCredentials(identities, podRole, token)) {
       Map<String, String> settings = new HashMap<>();
       settings.put("credentials", "pod-identity");
-      settings.put("kmsEndpoint", kms.endpoint().toString());
+      settings.put("endpoint", kms.endpoint().toString());
       Map<String, String> env = Map.of(
           "AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.credentialsUri().toString(),
           "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.toString());
@@ -327,7 +327,7 @@ class AwsKmsKekTest {
       long start = System.nanoTime();
       assertThatThrownBy(() -> kek.wrap(randomDek(), PAYMENTS))
           .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
-          .hasMessageContaining("without an answer");
+          .hasMessageContaining("no answer from AWS");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
   }
@@ -355,6 +355,8 @@ class AwsKmsKekTest {
       port = s.getLocalPort();
     }
     Map<String, String> settings = staticSettings();
+    // The old name of "endpoint" still works (with a deprecation warning).
+    settings.remove("endpoint");
     settings.put("kmsEndpoint", "http://127.0.0.1:" + port);
     settings.put("maxAttempts", "1");
     assertThatThrownBy(() -> open(kms.createSymmetricKey(REGION), settings, env(ci)))

@@ -39,10 +39,10 @@ final class AzureClients {
     this.settings = settings;
     this.http = new JdkHttpClientBuilder()
         .connectionTimeout(settings.connectTimeout())
-        .responseTimeout(settings.responseTimeout())
+        .responseTimeout(settings.attemptTimeout())
         .build();
     this.retry = new RetryOptions(new ExponentialBackoffOptions()
-        .setMaxRetries(settings.maxRetries())
+        .setMaxRetries(settings.maxAttempts() - 1)
         .setBaseDelay(Duration.ofMillis(200))
         .setMaxDelay(Duration.ofSeconds(5)));
     this.credential = credential(settings, environment);

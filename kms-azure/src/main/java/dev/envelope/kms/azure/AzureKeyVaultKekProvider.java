@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
  *   azure-kv:
  *     credentials: workload-identity   # default | workload-identity | managed-identity | client-secret
  *     # tenantId / clientId / tokenFile / authorityHost default to the AZURE_* variables AKS injects
- *     responseTimeout: PT5S            # plus connectTimeout, maxRetries
+ *     attemptTimeout: PT5S             # plus connectTimeout, maxAttempts
  * }</pre>
  *
  * <p>Opening a KEK reads the key once (type, state, current version, RSA public key). Clients and

@@ -6,6 +6,8 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This cluster's {@code providers.azure-kv} settings: the credential, timeouts and retries. Secrets
@@ -22,6 +24,9 @@ import java.util.Set;
  *     policy's host
  * @param verifyChallengeResource check that Key Vault's 401 challenge names a resource of the
  *     vault's domain (switch off only for endpoints reached by IP or a private DNS name)
+ * @param connectTimeout deadline for opening a connection
+ * @param attemptTimeout deadline for one response (formerly {@code responseTimeout})
+ * @param maxAttempts attempts per call, the first included (formerly {@code maxRetries}, one less)
  */
 record AzureSettings(
     String credentials,
@@ -32,14 +37,17 @@ record AzureSettings(
     Optional<URI> endpoint,
     boolean verifyChallengeResource,
     Duration connectTimeout,
-    Duration responseTimeout,
-    int maxRetries) {
+    Duration attemptTimeout,
+    int maxAttempts) {
+  private static final Logger LOG = LoggerFactory.getLogger(AzureSettings.class);
   static final Set<String> MODES =
       Set.of("default", "workload-identity", "managed-identity", "client-secret");
 
-  static AzureSettings from(ProviderSettings s) {
+  static AzureSettings from(ProviderSettings settings) {
+    ProviderSettings s = settings.renamed("responseTimeout", ProviderSettings.ATTEMPT_TIMEOUT);
     s.allowOnly(Set.of("credentials", "tenantId", "clientId", "tokenFile", "authorityHost",
-        "endpoint", "verifyChallengeResource", "connectTimeout", "responseTimeout", "maxRetries"));
+        ProviderSettings.ENDPOINT, "verifyChallengeResource", ProviderSettings.CONNECT_TIMEOUT,
+        ProviderSettings.ATTEMPT_TIMEOUT, ProviderSettings.MAX_ATTEMPTS, "maxRetries"));
     String mode = s.get("credentials").orElse("default");
     if (!MODES.contains(mode)) {
       throw s.invalid("credentials", "one of default, workload-identity, managed-identity,"
@@ -59,8 +67,22 @@ record AzureSettings(
     Duration max = Duration.ofMinutes(5);
     return new AzureSettings(mode, s.get("tenantId"), s.get("clientId"), s.get("tokenFile"),
         s.get("authorityHost"), endpoint, s.bool("verifyChallengeResource", true),
-        s.duration("connectTimeout", Duration.ofSeconds(2), max),
-        s.duration("responseTimeout", Duration.ofSeconds(5), max),
-        s.integer("maxRetries", 2, 0, 10));
+        s.duration(ProviderSettings.CONNECT_TIMEOUT, Duration.ofSeconds(2), max),
+        s.duration(ProviderSettings.ATTEMPT_TIMEOUT, Duration.ofSeconds(5), max),
+        maxAttempts(s));
+  }
+
+  /** {@code maxAttempts} (default 3), or the deprecated {@code maxRetries} + 1. */
+  private static int maxAttempts(ProviderSettings s) {
+    if (s.get("maxRetries").isEmpty()) {
+      return s.integer(ProviderSettings.MAX_ATTEMPTS, 3, 1, 11);
+    }
+    if (s.get(ProviderSettings.MAX_ATTEMPTS).isPresent()) {
+      throw s.invalid("maxRetries", "is the old form of maxAttempts (retries + 1); give only"
+          + " maxAttempts");
+    }
+    LOG.warn("{}: providers.azure-kv.maxRetries is deprecated; give maxAttempts = maxRetries + 1"
+        + " (the same name in every provider)", s.source());
+    return s.integer("maxRetries", 2, 0, 10) + 1;
   }
 }

@@ -8,6 +8,8 @@ import com.azure.security.keyvault.keys.models.KeyType;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
@@ -16,7 +18,6 @@ import dev.envelope.core.spi.WrapContext;
 import java.nio.charset.StandardCharsets;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -28,7 +29,6 @@ import java.util.regex.Pattern;
  */
 final class KeyVaultKek implements Kek {
   private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z]{1,64}");
-  private static final int DEK_BYTES = 32;
 
   private enum Kind { RSA, AES }
 
@@ -38,7 +38,7 @@ final class KeyVaultKek implements Kek {
   private final String wrapVersion;
   private final RSAPublicKey publicKey;
   private final Runnable onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
 
   private KeyVaultKek(KeyVaultKeyUri key, AzureClients clients, Kind kind, String wrapVersion,
       RSAPublicKey publicKey, Runnable onClose) {
@@ -48,6 +48,7 @@ final class KeyVaultKek implements Kek {
     this.wrapVersion = wrapVersion;
     this.publicKey = publicKey;
     this.onClose = onClose;
+    this.closed = new CloseOnce(key.uri());
   }
 
   /** Reads the key (its current version for a versionless URI) once: type, state, public key. */
@@ -57,7 +58,7 @@ final class KeyVaultKek implements Kek {
       KeyClient keys = clients.keys(key);
       found = key.version().map(v -> keys.getKey(key.name(), v)).orElseGet(() -> keys.getKey(key.name()));
     } catch (RuntimeException e) {
-      throw KeyVaultErrors.map(key.uri(), "get key", e, false);
+      throw KeyVaultErrors.map(KmsCall.lookup(KeyVaultErrors.SERVICE, key.uri(), "get key"), e);
     }
     String version = found.getProperties().getVersion();
     if (version == null || !VERSION.matcher(version).matches() || !key.answeredBy(found.getId(), version)) {
@@ -102,7 +103,7 @@ final class KeyVaultKek implements Kek {
 
   @Override
   public byte[] wrap(SecretBytes dataKey, WrapContext context) {
-    ensureOpen();
+    closed.requireOpen();
     if (kind == Kind.RSA) {
       return withVersion(wrapVersion, RsaOaep256.wrap(publicKey, dataKey));
     }
@@ -111,7 +112,7 @@ final class KeyVaultKek implements Kek {
     try {
       result = clients.crypto(key, wrapVersion).wrapKey(KeyWrapAlgorithm.A256KW, dek);
     } catch (RuntimeException e) {
-      throw KeyVaultErrors.map(key.uri(), "wrap (wrapKey A256KW)", e, false);
+      throw KeyVaultErrors.map(KmsCall.wrap(KeyVaultErrors.SERVICE, key.uri(), "wrapKey A256KW"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
@@ -124,7 +125,7 @@ final class KeyVaultKek implements Kek {
 
   @Override
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
-    ensureOpen();
+    closed.requireOpen();
     int length = wrappedKey.length == 0 ? 0 : wrappedKey[0] & 0xff;
     if (length == 0 || wrappedKey.length <= 1 + length) {
       throw new AuthenticationException("Azure KEK " + key.uri() + ": the wrapped key does not"
@@ -142,16 +143,16 @@ final class KeyVaultKek implements Kek {
     try {
       result = clients.crypto(key, version).unwrapKey(algorithm, ciphertext);
     } catch (RuntimeException e) {
-      throw KeyVaultErrors.map(key.uri(), "unwrap (unwrapKey " + algorithm + ", version " + version
-          + ")", e, true);
+      throw KeyVaultErrors.map(KmsCall.unwrap(KeyVaultErrors.SERVICE, key.uri(),
+          "unwrapKey " + algorithm + ", version " + version), e);
     }
     byte[] dek = result.getKey();
-    if (!key.answeredBy(result.getKeyId(), version) || dek == null || dek.length != DEK_BYTES) {
+    if (!key.answeredBy(result.getKeyId(), version) || dek == null || dek.length != DATA_KEY_BYTES) {
       if (dek != null) {
         Arrays.fill(dek, (byte) 0);
       }
       throw new AuthenticationException("Azure KEK " + key.uri() + ": unwrapKey answered for "
-          + result.getKeyId() + " without a " + DEK_BYTES + "-byte data key");
+          + result.getKeyId() + " without a " + DATA_KEY_BYTES + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }
@@ -165,17 +166,10 @@ final class KeyVaultKek implements Kek {
     return out;
   }
 
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("Azure KEK " + key.uri() + " is closed");
-    }
-  }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override

@@ -89,7 +89,7 @@ class AzureKeyVaultKekTest {
     s.put("endpoint", target.endpoint().toString());
     // The fake answers on 127.0.0.1, not under vault.azure.net.
     s.put("verifyChallengeResource", "false");
-    s.put("responseTimeout", "PT3S");
+    s.put("attemptTimeout", "PT3S");
     return s;
   }
 
@@ -187,8 +187,8 @@ class AzureKeyVaultKekTest {
   void throttlingIsRetriedAndAHangingVaultFailsWithinTheDeadline() {
     vault.createRsaKey("faults");
     Map<String, String> quick = settings(vault);
-    quick.put("responseTimeout", "PT0.5S");
-    quick.put("maxRetries", "1");
+    quick.put("attemptTimeout", "PT0.5S");
+    quick.put("maxAttempts", "2");
     try (Kek kek = open("azure-kv://" + VAULT + "/keys/faults", quick)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       vault.clearCalls();
@@ -266,6 +266,7 @@ class AzureKeyVaultKekTest {
     }
     Map<String, String> unreachable = settings(vault);
     unreachable.put("endpoint", "https://127.0.0.1:1");
+    // The old form of maxAttempts (maxRetries = maxAttempts - 1) still works, with a warning.
     unreachable.put("maxRetries", "0");
     LocalConfig localOnly = LocalConfig.builder().prefer("azure-kv").provider("azure-kv", unreachable)
         .provider("local", Map.of("dir", keys.toString())).build();

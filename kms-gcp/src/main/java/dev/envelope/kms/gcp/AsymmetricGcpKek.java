@@ -8,6 +8,8 @@ import com.google.cloud.kms.v1.PublicKey;
 import com.google.protobuf.ByteString;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
@@ -18,7 +20,6 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Cloud KMS asymmetric-decrypt RSA key version ({@code RSA_DECRYPT_OAEP_*_SHA256}): wrap =
@@ -31,13 +32,12 @@ final class AsymmetricGcpKek implements Kek {
       CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_2048_SHA256,
       CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_3072_SHA256,
       CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_4096_SHA256);
-  private static final int DEK_BYTES = 32;
 
   private final GcpKeyName key;
   private final KeyManagementServiceClient kms;
   private final RSAPublicKey publicKey;
   private final Runnable onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
 
   private AsymmetricGcpKek(GcpKeyName key, KeyManagementServiceClient kms, RSAPublicKey publicKey,
       Runnable onClose) {
@@ -45,6 +45,7 @@ final class AsymmetricGcpKek implements Kek {
     this.kms = kms;
     this.publicKey = publicKey;
     this.onClose = onClose;
+    this.closed = new CloseOnce(key.uri());
   }
 
   static AsymmetricGcpKek open(GcpKeyName key, KeyManagementServiceClient kms, Runnable onClose) {
@@ -52,7 +53,7 @@ final class AsymmetricGcpKek implements Kek {
     try {
       answer = kms.getPublicKey(key.resource());
     } catch (RuntimeException e) {
-      throw GcpErrors.map(key.uri(), "GetPublicKey", e, false);
+      throw GcpErrors.map(KmsCall.lookup(GcpErrors.SERVICE, key.uri(), "GetPublicKey"), e);
     }
     if (!answer.getName().equals(key.resource())) {
       throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": GetPublicKey answered"
@@ -108,7 +109,7 @@ final class AsymmetricGcpKek implements Kek {
           .setCiphertextCrc32C(Crc32c.value(wrappedKey))
           .build());
     } catch (RuntimeException e) {
-      throw GcpErrors.map(key.uri(), "unwrap (AsymmetricDecrypt)", e, true);
+      throw GcpErrors.map(KmsCall.unwrap(GcpErrors.SERVICE, key.uri(), "AsymmetricDecrypt"), e);
     }
     byte[] dek = answer.getPlaintext().toByteArray();
     if (!answer.getVerifiedCiphertextCrc32C() || !Crc32c.matches(answer.getPlaintextCrc32C(), dek)) {
@@ -116,19 +117,17 @@ final class AsymmetricGcpKek implements Kek {
       throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": AsymmetricDecrypt's"
           + " integrity checks failed (corrupted in transit)", true);
     }
-    if (dek.length != DEK_BYTES) {
+    if (dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
       throw new AuthenticationException("Cloud KMS KEK " + key.uri() + ": AsymmetricDecrypt"
-          + " returned " + dek.length + " bytes, not a " + DEK_BYTES + "-byte data key");
+          + " returned " + dek.length + " bytes, not a " + DATA_KEY_BYTES + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override

@@ -51,7 +51,7 @@ final class GcpClients {
         b.setTransportChannelProvider(channels.apply(settings));
       }
       RetrySettings retry = RetrySettings.newBuilder()
-          .setTotalTimeoutDuration(settings.deadline())
+          .setTotalTimeoutDuration(settings.callTimeout())
           .setInitialRpcTimeoutDuration(settings.attemptTimeout())
           .setMaxRpcTimeoutDuration(settings.attemptTimeout())
           .setRpcTimeoutMultiplier(1.0)

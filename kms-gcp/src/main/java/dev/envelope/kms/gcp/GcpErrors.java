@@ -2,9 +2,8 @@ package dev.envelope.kms.gcp;
 
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.StatusCode;
-import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.KmsCall;
 import java.util.Set;
 
 /**
@@ -16,15 +15,17 @@ final class GcpErrors {
       StatusCode.Code.RESOURCE_EXHAUSTED, StatusCode.Code.DEADLINE_EXCEEDED,
       StatusCode.Code.INTERNAL, StatusCode.Code.ABORTED);
 
+  /** The service's name in messages. */
+  static final String SERVICE = "Cloud KMS";
+
   private GcpErrors() {}
 
-  static EnvelopeException map(String uri, String operation, RuntimeException e, boolean unwrapping) {
+  static EnvelopeException map(KmsCall call, RuntimeException e) {
     if (e instanceof ApiException api) {
       StatusCode.Code code = api.getStatusCode().getCode();
-      String text = "Cloud KMS KEK " + uri + ": " + operation + " failed: " + code + " ("
-          + shorten(e.getMessage()) + ")";
-      if (unwrapping && code == StatusCode.Code.INVALID_ARGUMENT) {
-        return new AuthenticationException(text + ": the ciphertext does not decrypt with this key");
+      String detail = code + " (" + KmsCall.shorten(e.getMessage()) + ")";
+      if (call.readsWrappedKey() && code == StatusCode.Code.INVALID_ARGUMENT) {
+        return call.notAuthentic(detail + ": the ciphertext does not decrypt with this key");
       }
       String hint = switch (code) {
         case PERMISSION_DENIED, UNAUTHENTICATED -> "; grant roles/cloudkms.cryptoKeyEncrypterDecrypter"
@@ -34,17 +35,9 @@ final class GcpErrors {
         case NOT_FOUND -> "; no such key or version";
         default -> "";
       };
-      return new KeyUnavailableException(text + hint, RETRYABLE.contains(code), e);
+      return call.unavailable(detail + hint, RETRYABLE.contains(code), e);
     }
-    return new KeyUnavailableException("Cloud KMS KEK " + uri + ": " + operation + " failed: "
-        + e.getClass().getSimpleName() + ": " + shorten(e.getMessage()), true, e);
-  }
-
-  private static String shorten(String message) {
-    if (message == null) {
-      return "no message";
-    }
-    String oneLine = message.replaceAll("\\s+", " ");
-    return oneLine.length() > 300 ? oneLine.substring(0, 300) + "…" : oneLine;
+    return call.unavailable(e.getClass().getSimpleName() + ": " + KmsCall.shorten(e.getMessage()),
+        true, e);
   }
 }

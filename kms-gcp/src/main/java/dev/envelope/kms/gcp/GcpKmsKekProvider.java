@@ -20,7 +20,7 @@ import java.util.function.Function;
  *   gcp-kms:
  *     credentials: external-account   # adc (default) | external-account | service-account
  *     credentialsFile: /etc/gcp/credential-configuration.json
- *     deadline: PT10S                 # plus attemptTimeout, maxAttempts, endpoint
+ *     callTimeout: PT10S              # plus attemptTimeout, maxAttempts, endpoint
  * }</pre>
  *
  * <p>Found by {@link java.util.ServiceLoader} (module {@code envelope-kms-gcp}).

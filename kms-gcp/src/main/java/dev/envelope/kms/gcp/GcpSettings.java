@@ -15,7 +15,7 @@ import java.util.Set;
  *     (a key file: explicit only, with a warning)
  * @param credentialsFile the JSON for {@code external-account} or {@code service-account}
  * @param endpoint {@code host:port} override (Private Service Connect, regional endpoints)
- * @param deadline the total deadline of a call, retries included
+ * @param callTimeout the total deadline of a call, retries included; formerly {@code deadline}
  * @param attemptTimeout the deadline of one attempt
  * @param maxAttempts attempts per call (1 = no retry)
  */
@@ -23,14 +23,16 @@ record GcpSettings(
     String credentials,
     Optional<String> credentialsFile,
     Optional<String> endpoint,
-    Duration deadline,
+    Duration callTimeout,
     Duration attemptTimeout,
     int maxAttempts) {
   static final Set<String> MODES = Set.of("adc", "external-account", "service-account");
 
-  static GcpSettings from(ProviderSettings s) {
-    s.allowOnly(Set.of("credentials", "credentialsFile", "endpoint", "deadline", "attemptTimeout",
-        "maxAttempts"));
+  static GcpSettings from(ProviderSettings settings) {
+    ProviderSettings s = settings.renamed("deadline", ProviderSettings.CALL_TIMEOUT);
+    s.allowOnly(Set.of("credentials", "credentialsFile", ProviderSettings.ENDPOINT,
+        ProviderSettings.CALL_TIMEOUT, ProviderSettings.ATTEMPT_TIMEOUT,
+        ProviderSettings.MAX_ATTEMPTS));
     String mode = s.get("credentials").orElse("adc");
     if (!MODES.contains(mode)) {
       throw s.invalid("credentials", "one of adc, external-account, service-account; got '" + mode + "'");
@@ -44,11 +46,13 @@ record GcpSettings(
       throw s.invalid("endpoint", "must be host:port, e.g. cloudkms.googleapis.com:443");
     }
     Duration max = Duration.ofMinutes(5);
-    Duration deadline = s.duration("deadline", Duration.ofSeconds(10), max);
+    Duration callTimeout = s.duration(ProviderSettings.CALL_TIMEOUT, Duration.ofSeconds(10), max);
     Duration attempt = s.duration("attemptTimeout", Duration.ofSeconds(5), max);
-    if (deadline.compareTo(attempt) < 0) {
-      throw s.invalid("deadline", "must not be shorter than attemptTimeout (" + attempt + ")");
+    if (callTimeout.compareTo(attempt) < 0) {
+      throw s.invalid(ProviderSettings.CALL_TIMEOUT,
+          "must not be shorter than attemptTimeout (" + attempt + ")");
     }
-    return new GcpSettings(mode, file, endpoint, deadline, attempt, s.integer("maxAttempts", 3, 1, 10));
+    return new GcpSettings(mode, file, endpoint, callTimeout, attempt,
+        s.integer(ProviderSettings.MAX_ATTEMPTS, 3, 1, 10));
   }
 }

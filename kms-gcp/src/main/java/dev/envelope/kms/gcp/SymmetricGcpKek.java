@@ -8,12 +8,13 @@ import com.google.cloud.kms.v1.KeyManagementServiceClient;
 import com.google.protobuf.ByteString;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Cloud KMS symmetric key: wrap = {@code Encrypt} with the wrap context as {@code
@@ -22,17 +23,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * checked to belong to this key ({@code docs/FORMAT.md} §5.9).
  */
 final class SymmetricGcpKek implements Kek {
-  private static final int DEK_BYTES = 32;
 
   private final GcpKeyName key;
   private final KeyManagementServiceClient kms;
   private final Runnable onClose;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
 
   SymmetricGcpKek(GcpKeyName key, KeyManagementServiceClient kms, Runnable onClose) {
     this.key = key;
     this.kms = kms;
     this.onClose = onClose;
+    this.closed = new CloseOnce(key.uri());
   }
 
   @Override
@@ -59,7 +60,7 @@ final class SymmetricGcpKek implements Kek {
           .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
           .build());
     } catch (RuntimeException e) {
-      throw GcpErrors.map(key.uri(), "wrap (Encrypt)", e, false);
+      throw GcpErrors.map(KmsCall.wrap(GcpErrors.SERVICE, key.uri(), "Encrypt"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
@@ -89,7 +90,7 @@ final class SymmetricGcpKek implements Kek {
           .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
           .build());
     } catch (RuntimeException e) {
-      throw GcpErrors.map(key.uri(), "unwrap (Decrypt)", e, true);
+      throw GcpErrors.map(KmsCall.unwrap(GcpErrors.SERVICE, key.uri(), "Decrypt"), e);
     }
     byte[] dek = answer.getPlaintext().toByteArray();
     if (!Crc32c.matches(answer.getPlaintextCrc32C(), dek)) {
@@ -97,19 +98,17 @@ final class SymmetricGcpKek implements Kek {
       throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": Decrypt's plaintext"
           + " does not match its CRC32C (corrupted in transit)", true);
     }
-    if (dek.length != DEK_BYTES) {
+    if (dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
       throw new AuthenticationException("Cloud KMS KEK " + key.uri() + ": Decrypt returned "
-          + dek.length + " bytes, not a " + DEK_BYTES + "-byte data key");
+          + dek.length + " bytes, not a " + DATA_KEY_BYTES + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override

@@ -99,7 +99,7 @@ class GcpKmsKekTest {
     Map<String, String> s = new HashMap<>();
     s.put("credentials", "external-account");
     s.put("credentialsFile", credentialConfig.toString());
-    s.put("deadline", "PT5S");
+    s.put("callTimeout", "PT5S");
     s.put("attemptTimeout", "PT2S");
     return s;
   }
@@ -160,6 +160,7 @@ class GcpKmsKekTest {
   void unavailableIsRetriedAndADeadlineIsARetryableError() {
     String key = kms.createSymmetricKey("envelope-prod", "europe-west1", "payments", "faults");
     Map<String, String> quick = settings();
+    // The old name of callTimeout still works, with a deprecation warning.
     quick.put("deadline", "PT1S");
     quick.put("attemptTimeout", "PT0.5S");
     try (Kek kek = open("gcp-kms://" + key, quick)) {

@@ -12,6 +12,7 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_GENERAL_ERROR;
 
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CloseOnce;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
@@ -19,7 +20,6 @@ import dev.envelope.core.spi.WrapContext;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.xipki.pkcs11.wrapper.AttributeVector;
 import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
@@ -38,8 +38,7 @@ import org.xipki.pkcs11.wrapper.params.GCM_PARAMS;
 final class Pkcs11Kek implements Kek {
   static final int IV_BYTES = 12;
   static final int TAG_BYTES = 16;
-  static final int DEK_BYTES = 32;
-  static final int WRAPPED_BYTES = IV_BYTES + DEK_BYTES + TAG_BYTES;
+  static final int WRAPPED_BYTES = IV_BYTES + DATA_KEY_BYTES + TAG_BYTES;
   private static final int AES_256_BYTES = 32;
   /**
    * Answers of {@code C_Decrypt} that mean "does not authenticate". SoftHSM2 reports a GCM tag
@@ -52,7 +51,7 @@ final class Pkcs11Kek implements Kek {
   private final TokenPool pool;
   private final Runnable onClose;
   private final SecureRandom random = new SecureRandom();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CloseOnce closed;
   private volatile long keyHandle;
 
   private Pkcs11Kek(Pkcs11Uri where, TokenPool pool, long keyHandle, Runnable onClose) {
@@ -60,6 +59,7 @@ final class Pkcs11Kek implements Kek {
     this.pool = pool;
     this.keyHandle = keyHandle;
     this.onClose = onClose;
+    this.closed = new CloseOnce(where.uri());
   }
 
   /**
@@ -130,7 +130,7 @@ final class Pkcs11Kek implements Kek {
 
   @Override
   public byte[] wrap(SecretBytes dataKey, WrapContext context) {
-    ensureOpen();
+    closed.requireOpen();
     byte[] iv = new byte[IV_BYTES];
     random.nextBytes(iv);
     Mechanism gcm = gcm(iv, context);
@@ -143,10 +143,10 @@ final class Pkcs11Kek implements Kek {
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
-    if (sealed == null || sealed.length != DEK_BYTES + TAG_BYTES) {
+    if (sealed == null || sealed.length != DATA_KEY_BYTES + TAG_BYTES) {
       throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": the token's AES-GCM"
           + " output has " + (sealed == null ? 0 : sealed.length) + " bytes, expected "
-          + (DEK_BYTES + TAG_BYTES), false);
+          + (DATA_KEY_BYTES + TAG_BYTES), false);
     }
     byte[] wrapped = Arrays.copyOf(iv, WRAPPED_BYTES);
     System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
@@ -155,7 +155,7 @@ final class Pkcs11Kek implements Kek {
 
   @Override
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
-    ensureOpen();
+    closed.requireOpen();
     if (wrappedKey.length != WRAPPED_BYTES) {
       throw new AuthenticationException("PKCS#11 KEK " + where.uri() + ": the wrapped key has "
           + wrappedKey.length + " bytes; an A256GCM-HSM wrapped key has " + WRAPPED_BYTES);
@@ -175,21 +175,19 @@ final class Pkcs11Kek implements Kek {
     } catch (TokenException e) {
       throw Pkcs11Errors.unavailable(where.uri(), "unwrap (C_Decrypt, CKM_AES_GCM)", e);
     }
-    if (dek == null || dek.length != DEK_BYTES) {
+    if (dek == null || dek.length != DATA_KEY_BYTES) {
       if (dek != null) {
         Arrays.fill(dek, (byte) 0);
       }
       throw new AuthenticationException("PKCS#11 KEK " + where.uri()
-          + ": the unwrapped data key does not have " + DEK_BYTES + " bytes");
+          + ": the unwrapped data key does not have " + DATA_KEY_BYTES + " bytes");
     }
     return SecretBytes.adopt(dek);
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      onClose.run();
-    }
+    closed.close(onClose);
   }
 
   @Override
@@ -201,11 +199,6 @@ final class Pkcs11Kek implements Kek {
     return new Mechanism(CKM_AES_GCM, new GCM_PARAMS(iv, context.associatedData(), TAG_BYTES * 8));
   }
 
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("PKCS#11 KEK " + where.uri() + " is closed");
-    }
-  }
 
   /**
    * Runs {@code operation} with the key's handle; if the token forgot the session or the handle

@@ -364,6 +364,7 @@ class Pkcs11KekTest {
     kek.close();
     kek.close();
     assertThatThrownBy(() -> kek.wrap(randomDek(), PAYMENTS))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("was closed");
   }
 }
