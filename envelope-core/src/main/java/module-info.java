@@ -12,6 +12,7 @@ module dev.envelope.core {
   requires com.github.benmanes.caffeine;
   requires com.google.crypto.tink;
   requires org.slf4j;
+  requires static org.jspecify;
 
   exports dev.envelope.core;
   exports dev.envelope.core.spi;

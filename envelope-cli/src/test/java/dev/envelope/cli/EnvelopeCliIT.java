@@ -191,7 +191,7 @@ class EnvelopeCliIT {
   // ---------------------------------------------------------------- bad input, one per case
 
   @Test
-  void wrongKey_exits3() throws Exception {
+  void wrongKeyExits3() throws Exception {
     cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
     Path other = Files.createDirectory(dir.resolve("other"));
     new CliProcess(other).run("keygen", "local", "--out", "dev.key");
@@ -204,7 +204,7 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void tamperedEnvelope_exits3AndLeavesNoPartialPlaintext() throws Exception {
+  void tamperedEnvelopeExits3AndLeavesNoPartialPlaintext() throws Exception {
     cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
     byte[] sealed = Files.readAllBytes(dir.resolve("m.env"));
     sealed[sealed.length - 30] ^= 1;
@@ -218,7 +218,7 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void truncatedEnvelope_exits3() throws Exception {
+  void truncatedEnvelopeExits3() throws Exception {
     cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
     byte[] sealed = Files.readAllBytes(dir.resolve("m.env"));
     Files.write(dir.resolve("t.env"), java.util.Arrays.copyOf(sealed, sealed.length - 100));
@@ -228,7 +228,7 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void wrongContext_exits3() throws Exception {
+  void wrongContextExits3() throws Exception {
     cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-C", "tenant=acme",
         "-i", "message.txt", "-o", "m.env");
     assertFailure(cli().run("decrypt", "-p", policy.toString(), "-C", "tenant=evil", "-i", "m.env"),
@@ -236,20 +236,20 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void notAnEnvelope_exits5() throws Exception {
+  void notAnEnvelopeExits5() throws Exception {
     assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "message.txt"),
         5, "malformed input", "not an envelope");
     assertFailure(cli().run("inspect", "message.txt"), 5, "malformed input", "magic bytes");
   }
 
   @Test
-  void missingInput_exits6() throws Exception {
+  void missingInputExits6() throws Exception {
     assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "absent.env"),
         6, "I/O error", "no such file: absent.env");
   }
 
   @Test
-  void unreadablePolicy_exits7() throws Exception {
+  void unreadablePolicyExits7() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "version: 1\nkeys:\n  payments:\n    keks: [oops]\n");
     assertFailure(cli().run("encrypt", "-p", "bad.yaml", "-k", "payments", "-i", "message.txt"),
         7, "invalid configuration", "bad.yaml: keys.payments.keks[0]: not a KEK URI");
@@ -258,13 +258,13 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void unknownLogicalKey_exits4() throws Exception {
+  void unknownLogicalKeyExits4() throws Exception {
     assertFailure(cli().run("encrypt", "-p", policy.toString(), "-k", "orders", "-i", "message.txt"),
         4, "key unavailable", "no logical key 'orders'; it has: payments");
   }
 
   @Test
-  void missingKeyFile_exits4() throws Exception {
+  void missingKeyFileExits4() throws Exception {
     cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
     Files.delete(dir.resolve("keys/dev.key"));
     Files.delete(dir.resolve("keys/eu.json"));
@@ -273,7 +273,7 @@ class EnvelopeCliIT {
   }
 
   @Test
-  void usageError_exits2() throws Exception {
+  void usageErrorExits2() throws Exception {
     assertFailure(cli().run("encrypt", "-p", "p.yaml", "-k", "k", "--bogus"), 2, "usage error", "Unknown option: '--bogus'");
     assertFailure(cli().run("frobnicate"), 2, "usage error", "Unmatched argument");
   }

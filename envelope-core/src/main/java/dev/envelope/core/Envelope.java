@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
 import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.internal.CachedHeader;
 import dev.envelope.core.internal.Engine;
@@ -241,7 +242,7 @@ public final class Envelope implements AutoCloseable {
    * Reads an envelope's header and resolves its recipients against {@code policy} (which may be
    * null).
    */
-  public static EnvelopeInfo inspect(byte[] envelope, KeyPolicy policy) {
+  public static EnvelopeInfo inspect(byte[] envelope, @Nullable KeyPolicy policy) {
     requireArgument(envelope, "envelope");
     return Inspector.inspect(envelope, policy);
   }
@@ -252,7 +253,7 @@ public final class Envelope implements AutoCloseable {
    *
    * @throws UncheckedIOException if reading fails
    */
-  public static EnvelopeInfo inspect(InputStream source, KeyPolicy policy) {
+  public static EnvelopeInfo inspect(InputStream source, @Nullable KeyPolicy policy) {
     requireArgument(source, "source");
     return Inspector.inspect(source, policy);
   }
@@ -263,7 +264,7 @@ public final class Envelope implements AutoCloseable {
    *
    * @throws UncheckedIOException if the file cannot be read
    */
-  public static EnvelopeInfo inspect(Path file, KeyPolicy policy) {
+  public static EnvelopeInfo inspect(Path file, @Nullable KeyPolicy policy) {
     requireArgument(file, "file");
     return Inspector.inspect(file, policy);
   }
@@ -346,13 +347,13 @@ public final class Envelope implements AutoCloseable {
     }
 
     /** This cluster's settings (default: {@link LocalConfig#empty()}). */
-    public Builder localConfig(LocalConfig localConfig) {
+    public Builder localConfig(@Nullable LocalConfig localConfig) {
       this.localConfig = localConfig == null ? LocalConfig.empty() : localConfig;
       return this;
     }
 
     /** Limits on envelopes read and written (default: {@link EnvelopeLimits#DEFAULTS}). */
-    public Builder limits(EnvelopeLimits limits) {
+    public Builder limits(@Nullable EnvelopeLimits limits) {
       this.limits = limits == null ? EnvelopeLimits.DEFAULTS : limits;
       return this;
     }
@@ -369,7 +370,7 @@ public final class Envelope implements AutoCloseable {
     }
 
     /** Receives timings and outcomes for metrics (default: none). */
-    public Builder observer(EnvelopeObserver observer) {
+    public Builder observer(@Nullable EnvelopeObserver observer) {
       this.observer = observer == null ? EnvelopeObserver.NONE : observer;
       return this;
     }

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Hooks for metrics and tracing (the Spring Boot starter's Micrometer binding implements it): told
  * of each {@code byte[]} encrypt and decrypt and of each KEK call, with names and timings only —
@@ -32,8 +34,8 @@ public interface EnvelopeObserver {
    * @param plaintextBytes the plaintext's size (on failure: what was given, or 0)
    * @param failure null on success, else the typed error the caller receives
    */
-  default void operation(Operation operation, String logicalKeyId, long plaintextBytes, long nanos,
-      EnvelopeException failure) {}
+  default void operation(Operation operation, @Nullable String logicalKeyId, long plaintextBytes,
+      long nanos, @Nullable EnvelopeException failure) {}
 
   /**
    * A KEK wrapped or unwrapped a data key (on cache misses only).
@@ -41,5 +43,5 @@ public interface EnvelopeObserver {
    * @param failure null on success, else what the provider threw
    */
   default void kekCall(KekOperation operation, String logicalKeyId, String kekUri, long nanos,
-      RuntimeException failure) {}
+      @Nullable RuntimeException failure) {}
 }

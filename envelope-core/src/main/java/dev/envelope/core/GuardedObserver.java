@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,8 +16,8 @@ final class GuardedObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void operation(Operation operation, String logicalKeyId, long plaintextBytes, long nanos,
-      EnvelopeException failure) {
+  public void operation(Operation operation, @Nullable String logicalKeyId, long plaintextBytes,
+      long nanos, @Nullable EnvelopeException failure) {
     try {
       delegate.operation(operation, logicalKeyId, plaintextBytes, nanos, failure);
     } catch (RuntimeException e) {
@@ -26,7 +27,7 @@ final class GuardedObserver implements EnvelopeObserver {
 
   @Override
   public void kekCall(KekOperation operation, String logicalKeyId, String kekUri, long nanos,
-      RuntimeException failure) {
+      @Nullable RuntimeException failure) {
     try {
       delegate.kekCall(operation, logicalKeyId, kekUri, nanos, failure);
     } catch (RuntimeException e) {

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A key policy, local config or provider setting is malformed. The message names the file, the
  * field and what is allowed there.
@@ -14,12 +16,13 @@ public final class InvalidPolicyException extends EnvelopeException {
    * @param field the field path, e.g. {@code keys.payments.keks[1]}; empty for the whole document
    * @param problem what is wrong and what is allowed
    */
-  public InvalidPolicyException(String source, String field, String problem) {
+  public InvalidPolicyException(String source, @Nullable String field, String problem) {
     this(source, field, problem, null);
   }
 
   /** As {@link #InvalidPolicyException(String, String, String)}, with the parser's error. */
-  public InvalidPolicyException(String source, String field, String problem, Throwable cause) {
+  public InvalidPolicyException(
+      String source, @Nullable String field, String problem, @Nullable Throwable cause) {
     super(source + (field == null || field.isEmpty() ? "" : ": " + field) + ": " + problem, cause);
     this.source = source;
     this.field = field == null ? "" : field;

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What {@link Envelope#checkKek} found for one KEK from this cluster.
  *
@@ -9,4 +11,5 @@ package dev.envelope.core;
  *     whose private key is elsewhere, which is a normal state ("seal only")
  * @param problem why a step failed (a typed error's message, no secrets), or null
  */
-public record KekCheck(String kekUri, boolean canWrap, boolean canUnwrap, String problem) {}
+public record KekCheck(
+    String kekUri, boolean canWrap, boolean canUnwrap, @Nullable String problem) {}

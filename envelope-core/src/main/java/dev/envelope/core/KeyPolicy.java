@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
 import dev.envelope.core.format.KeyIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ public final class KeyPolicy {
    * @param text the YAML or JSON document
    * @param source a name for error messages, e.g. the file or resource it came from
    */
-  public static KeyPolicy parse(String text, String source) {
+  public static KeyPolicy parse(String text, @Nullable String source) {
     PolicyDocument doc = PolicyDocument.of(source == null ? "key policy" : source);
     JsonNode root = doc.parse(text);
     doc.allowOnly(root, "", Set.of("version", "keys"));
@@ -81,7 +82,7 @@ public final class KeyPolicy {
   }
 
   /** The logical key {@code id}, if the policy names it. */
-  public Optional<LogicalKey> key(String id) {
+  public Optional<LogicalKey> key(@Nullable String id) {
     return Optional.ofNullable(id == null ? null : keys.get(id));
   }
 

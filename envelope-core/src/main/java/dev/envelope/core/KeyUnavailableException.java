@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
 import java.util.List;
 
 /**
@@ -23,7 +24,7 @@ public final class KeyUnavailableException extends EnvelopeException {
    * @param retryable see {@link #retryable()}
    * @param cause the provider's or SDK's error, if any
    */
-  public KeyUnavailableException(String message, boolean retryable, Throwable cause) {
+  public KeyUnavailableException(String message, boolean retryable, @Nullable Throwable cause) {
     this(message, retryable, List.of(), cause);
   }
 
@@ -34,19 +35,19 @@ public final class KeyUnavailableException extends EnvelopeException {
    * @param cause the underlying error, if any
    */
   public KeyUnavailableException(
-      String message, boolean retryable, List<RecipientFailure> recipientFailures, Throwable cause) {
+      String message, boolean retryable, List<RecipientFailure> recipientFailures, @Nullable Throwable cause) {
     super(message, cause);
     this.retryable = retryable;
     this.recipientFailures = List.copyOf(recipientFailures);
   }
 
   /** A failure that may pass (unreachable or throttling KMS): callers retry with backoff. */
-  public static KeyUnavailableException retryable(String message, Throwable cause) {
+  public static KeyUnavailableException retryable(String message, @Nullable Throwable cause) {
     return new KeyUnavailableException(message, true, cause);
   }
 
   /** A failure that will not pass by itself (access denied, key disabled, not in the policy). */
-  public static KeyUnavailableException permanent(String message, Throwable cause) {
+  public static KeyUnavailableException permanent(String message, @Nullable Throwable cause) {
     return new KeyUnavailableException(message, false, cause);
   }
 

@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import org.jspecify.annotations.Nullable;
 import dev.envelope.core.format.KekUris;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.core.spi.ProviderSettings;
@@ -67,7 +68,7 @@ public final class LocalConfig {
   }
 
   /** Parses and validates a local config; {@code source} names it in error messages. */
-  public static LocalConfig parse(String text, String source) {
+  public static LocalConfig parse(String text, @Nullable String source) {
     PolicyDocument doc = PolicyDocument.of(source == null ? "local config" : source);
     JsonNode root = doc.parse(text);
     doc.allowOnly(root, "", Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache"));

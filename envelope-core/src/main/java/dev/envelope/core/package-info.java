@@ -52,4 +52,7 @@
  *   <dd>The caller's string map stored in and authenticated with every envelope.
  * </dl>
  */
+@NullMarked
 package dev.envelope.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -123,7 +123,7 @@ class CampaignRegressionTest {
   }
 
   @Test
-  void rewrapRefusesWhatDecryptRefuses_aTamperedBodyChunk() {
+  void rewrapRefusesWhatDecryptRefusesATamperedBodyChunk() {
     try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
       for (byte[] sealed : List.of(e.encrypt("k", random(40_000, 5), ACME),
           streamSeal(e, random(40_000, 6)))) {

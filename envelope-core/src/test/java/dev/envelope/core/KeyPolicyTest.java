@@ -53,7 +53,7 @@ class KeyPolicyTest {
   }
 
   @Test
-  void missingFile_fails(@TempDir Path dir) {
+  void missingFileFails(@TempDir Path dir) {
     Path file = dir.resolve("nope.yaml");
     assertThatThrownBy(() -> KeyPolicy.load(file))
         .isInstanceOf(InvalidPolicyException.class)
@@ -61,59 +61,59 @@ class KeyPolicyTest {
   }
 
   @Test
-  void missingVersion_fails() {
+  void missingVersionFails() {
     assertPolicyError("keys: {k: {keks: [local://a]}}", "version", "missing; write 'version: 1'");
   }
 
   @Test
-  void wrongVersion_fails() {
+  void wrongVersionFails() {
     assertPolicyError("version: 2\nkeys: {k: {keks: [local://a]}}", "version", "must be 1, found 2");
   }
 
   @Test
-  void unknownField_fails() {
+  void unknownFieldFails() {
     assertPolicyError("version: 1\nkeys:\n  k:\n    keks: [local://a]\n    rotationPeriod: P90D\n",
         "keys.k.rotationPeriod",
         "unknown field; allowed here: dataKeyCache, decryptOnly, keks, minWrap");
   }
 
   @Test
-  void malformedKekUri_fails() {
+  void malformedKekUriFails() {
     assertPolicyError("version: 1\nkeys: {k: {keks: [local://a, 'aws-kms:/oops']}}",
         "keys.k.keks[1]", "not a KEK URI");
   }
 
   @Test
-  void duplicateKek_fails() {
+  void duplicateKekFails() {
     assertPolicyError("version: 1\nkeys: {k: {keks: [local://a], decryptOnly: [local://a]}}",
         "keys.k.decryptOnly[0]", "listed twice");
   }
 
   @Test
-  void minWrapOutOfRange_fails() {
+  void minWrapOutOfRangeFails() {
     assertPolicyError("version: 1\nkeys: {k: {keks: [local://a], minWrap: 2}}",
         "keys.k.minWrap", "must be between 1 and the number of keks (1), found 2");
   }
 
   @Test
-  void noKeks_fails() {
+  void noKeksFails() {
     assertPolicyError("version: 1\nkeys: {k: {decryptOnly: [local://a]}}",
         "keys.k.keks", "must list at least one KEK URI");
   }
 
   @Test
-  void invalidLogicalKeyId_fails() {
+  void invalidLogicalKeyIdFails() {
     assertPolicyError("version: 1\nkeys: {'bad key': {keks: [local://a]}}",
         "keys.bad key", "invalid logical key id");
   }
 
   @Test
-  void noKeys_fails() {
+  void noKeysFails() {
     assertPolicyError("version: 1\nkeys: {}", "keys", "must name at least one logical key");
   }
 
   @Test
-  void duplicateYamlKey_fails() {
+  void duplicateYamlKeyFails() {
     assertThatThrownBy(() -> KeyPolicy.parse(
             "version: 1\nkeys:\n  k: {keks: [local://a]}\n  k: {keks: [local://b]}\n", "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
@@ -122,14 +122,14 @@ class KeyPolicyTest {
   }
 
   @Test
-  void syntaxError_namesLineAndColumn() {
+  void syntaxErrorNamesLineAndColumn() {
     assertThatThrownBy(() -> KeyPolicy.parse("version: 1\nkeys: [unclosed\n", "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageStartingWith("p.yaml: not valid YAML or JSON (line ");
   }
 
   @Test
-  void emptyDocument_fails() {
+  void emptyDocumentFails() {
     assertThatThrownBy(() -> KeyPolicy.parse("  \n", "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessage("p.yaml: the document is empty");
@@ -155,7 +155,7 @@ class KeyPolicyTest {
   }
 
   @Test
-  void localConfigUnknownField_fails() {
+  void localConfigUnknownFieldFails() {
     assertThatThrownBy(() -> LocalConfig.parse("version: 1\ncredentials: {}\n", "local.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessage("local.yaml: credentials: unknown field; allowed here: decryptCache, prefer,"
@@ -163,14 +163,14 @@ class KeyPolicyTest {
   }
 
   @Test
-  void localConfigNestedSetting_fails() {
+  void localConfigNestedSettingFails() {
     assertThatThrownBy(() -> LocalConfig.parse("version: 1\nproviders: {local: {dir: [a, b]}}\n", "l.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessage("l.yaml: providers.local.dir: must be a string, number or boolean");
   }
 
   @Test
-  void unknownProviderSetting_failsWhenTheKekIsOpened() {
+  void unknownProviderSettingFailsWhenTheKekIsOpened() {
     LocalConfig config = LocalConfig.parse("version: 1\nproviders: {local: {directory: /x}}\n", "l.yaml");
     try (Envelope e = Envelope.builder().policy(Fixture.policy("k", "local://a")).localConfig(config).build()) {
       assertThatThrownBy(() -> e.encrypt("k", new byte[1], Map.of()))

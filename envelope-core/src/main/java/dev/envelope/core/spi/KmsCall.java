@@ -1,5 +1,6 @@
 package dev.envelope.core.spi;
 
+import org.jspecify.annotations.Nullable;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 
@@ -49,7 +50,8 @@ public record KmsCall(String service, String uri, String operation, boolean read
   }
 
   /** The service could not be used for this call; {@code retryable} as the answer says. */
-  public KeyUnavailableException unavailable(String detail, boolean retryable, Throwable cause) {
+  public KeyUnavailableException unavailable(
+      String detail, boolean retryable, @Nullable Throwable cause) {
     return retryable ? KeyUnavailableException.retryable(failed() + ": " + detail, cause)
         : KeyUnavailableException.permanent(failed() + ": " + detail, cause);
   }
@@ -58,7 +60,7 @@ public record KmsCall(String service, String uri, String operation, boolean read
    * A service's own message made safe to embed: one line, at most {@link #MAX_DETAIL_CHARS}
    * characters ("no message" if none). Services put resource names there, never credentials.
    */
-  public static String shorten(String message) {
+  public static String shorten(@Nullable String message) {
     if (message == null) {
       return "no message";
     }

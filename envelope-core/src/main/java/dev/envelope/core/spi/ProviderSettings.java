@@ -1,5 +1,6 @@
 package dev.envelope.core.spi;
 
+import org.jspecify.annotations.Nullable;
 import dev.envelope.core.InvalidPolicyException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -41,7 +42,7 @@ public final class ProviderSettings {
    * @param scheme the scheme they belong to
    * @param values the settings; copied
    */
-  public ProviderSettings(String source, String scheme, Map<String, String> values) {
+  public ProviderSettings(@Nullable String source, String scheme, Map<String, String> values) {
     this.source = source == null ? "local config" : source;
     this.scheme = scheme;
     this.values = Collections.unmodifiableMap(new TreeMap<>(values));
