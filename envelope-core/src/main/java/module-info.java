@@ -1,9 +1,9 @@
 /**
  * Envelope's core: the API ({@code dev.envelope.core}), the KEK provider SPI ({@code
- * dev.envelope.core.spi}) and the built-in local KEKs ({@code dev.envelope.core.local}). The
- * {@code format} and {@code internal} packages are implementation: not exported, so on the module
- * path nothing outside this module can use them; on the class path they are public for this
- * module's own packages only and carry no compatibility promise.
+ * dev.envelope.core.spi}) and the built-in local KEKs ({@code dev.envelope.core.local}). The {@code
+ * format} and {@code internal} packages are implementation: not exported, so on the module path
+ * nothing outside this module can use them; on the class path they are public for this module's own
+ * packages only and carry no compatibility promise.
  */
 module dev.envelope.core {
   requires com.fasterxml.jackson.databind;
@@ -12,7 +12,7 @@ module dev.envelope.core {
   requires com.github.benmanes.caffeine;
   requires com.google.crypto.tink;
   requires org.slf4j;
-  requires static org.jspecify;
+  requires static transitive org.jspecify;
 
   exports dev.envelope.core;
   exports dev.envelope.core.spi;

@@ -29,25 +29,26 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Writes a file all or nothing, so that no signal leaves unauthenticated plaintext on disk.
  *
- * <p>The content goes to a temporary file beside the target, {@code .NAME.pidPID-RANDOM.envelope-tmp}
- * (owner-only), and {@link #commit()} forces it to disk and renames it over the target.
+ * <p>The content goes to a temporary file beside the target, {@code
+ * .NAME.pidPID-RANDOM.envelope-tmp} (owner-only), and {@link #commit()} forces it to disk and
+ * renames it over the target.
  *
  * <ul>
  *   <li><b>Closed without commit</b> (a failed decrypt): the temporary file is deleted.
  *   <li><b>SIGTERM or SIGINT</b>: a shutdown hook deletes it (it waits for a commit in progress).
  *   <li><b>SIGKILL</b> runs no code, so for secrets ({@link #secret}) the temporary file never
  *       holds plaintext before the final step: what is written is AES-256-CTR-encrypted under a
- *       random key that only this process's memory holds, and {@link #commit()} — called only
- *       after the whole envelope authenticated — decrypts it in place and renames it. A kill before
- *       that leaves bytes nobody can read; a kill during that final step leaves authenticated
- *       plaintext only. The next run for the same target deletes the temporary files of dead
- *       processes (their PID is in the name) that its user owns.
+ *       random key that only this process's memory holds, and {@link #commit()} — called only after
+ *       the whole envelope authenticated — decrypts it in place and renames it. A kill before that
+ *       leaves bytes nobody can read; a kill during that final step leaves authenticated plaintext
+ *       only. The next run for the same target deletes the temporary files of dead processes (their
+ *       PID is in the name) that its user owns.
  * </ul>
  *
- * <p>Java cannot create an unlinked file and link it into place later (Linux {@code O_TMPFILE}
- * with {@code linkat}), which would make even the final step leave nothing; hence the in-memory
- * key. CTR is enough here: the scratch copy needs confidentiality against a reader of the disk
- * after a crash, not integrity (the plaintext was authenticated by the envelope already).
+ * <p>Java cannot create an unlinked file and link it into place later (Linux {@code O_TMPFILE} with
+ * {@code linkat}), which would make even the final step leave nothing; hence the in-memory key. CTR
+ * is enough here: the scratch copy needs confidentiality against a reader of the disk after a
+ * crash, not integrity (the plaintext was authenticated by the envelope already).
  */
 final class AtomicFile implements AutoCloseable {
   private static final String SUFFIX = ".envelope-tmp";
@@ -58,8 +59,10 @@ final class AtomicFile implements AutoCloseable {
   private final Path temp;
   private final FileChannel channel;
   private final OutputStream out;
+
   /** The scratch key while the temporary file holds encrypted content; null for non-secrets. */
   private final byte[] scratchKey;
+
   private final byte[] scratchIv;
   private final Thread cleanup;
   private final Object lock = new Object();
@@ -74,36 +77,40 @@ final class AtomicFile implements AutoCloseable {
     removeStale(dir, prefix);
     boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
     String tempPrefix = prefix + "pid" + ProcessHandle.current().pid() + "-";
-    this.temp = posix
-        ? Files.createTempFile(dir, tempPrefix, SUFFIX, PosixFilePermissions.asFileAttribute(permissions))
-        : Files.createTempFile(dir, tempPrefix, SUFFIX);
+    this.temp =
+        posix
+            ? Files.createTempFile(
+                dir, tempPrefix, SUFFIX, PosixFilePermissions.asFileAttribute(permissions))
+            : Files.createTempFile(dir, tempPrefix, SUFFIX);
     this.cleanup = new Thread(this::abandon, "envelope-temp-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     this.channel = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
     // Closing this stream must not close the channel before commit() forces it to disk.
-    OutputStream file = new FilterOutputStream(Channels.newOutputStream(channel)) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
+    OutputStream file =
+        new FilterOutputStream(Channels.newOutputStream(channel)) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
 
-      @Override
-      public void close() throws IOException {
-        flush();
-      }
-    };
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
     if (secret) {
       SecureRandom random = new SecureRandom();
       this.scratchKey = new byte[32];
       this.scratchIv = new byte[16];
       random.nextBytes(scratchKey);
       random.nextBytes(scratchIv);
-      file = new CipherOutputStream(file, scratchCipher(Cipher.ENCRYPT_MODE)) {
-        @Override
-        public void close() throws IOException {
-          flush();  // CTR holds nothing back; closing would call doFinal and close the channel
-        }
-      };
+      file =
+          new CipherOutputStream(file, scratchCipher(Cipher.ENCRYPT_MODE)) {
+            @Override
+            public void close() throws IOException {
+              flush(); // CTR holds nothing back; closing would call doFinal and close the channel
+            }
+          };
     } else {
       this.scratchKey = null;
       this.scratchIv = null;
@@ -124,7 +131,8 @@ final class AtomicFile implements AutoCloseable {
   /** A new file with the same permissions as {@code original} (rewrap in place; not secret). */
   static AtomicFile replacing(Path original) throws IOException {
     Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-------");
-    PosixFileAttributeView view = Files.getFileAttributeView(original, PosixFileAttributeView.class);
+    PosixFileAttributeView view =
+        Files.getFileAttributeView(original, PosixFileAttributeView.class);
     if (view != null) {
       perms = view.readAttributes().permissions();
     }
@@ -141,8 +149,8 @@ final class AtomicFile implements AutoCloseable {
   }
 
   /**
-   * Flushes, turns scratch content into the real content, forces it to disk and renames it over
-   * the target. Call only once everything written is final (authenticated).
+   * Flushes, turns scratch content into the real content, forces it to disk and renames it over the
+   * target. Call only once everything written is final (authenticated).
    */
   void commit() throws IOException {
     out.flush();
@@ -238,8 +246,8 @@ final class AtomicFile implements AutoCloseable {
    */
   private static void removeStale(Path dir, String prefix) {
     String me = System.getProperty("user.name");
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir,
-        p -> p.getFileName().toString().startsWith(prefix))) {
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
       for (Path p : files) {
         Matcher m = STALE.matcher(p.getFileName().toString().substring(prefix.length()));
         if (!m.matches() || m.group(1).length() > 18) {

@@ -17,22 +17,34 @@ import picocli.CommandLine.Option;
  * goes to a temporary file renamed only after the whole envelope authenticated, and that file holds
  * no readable plaintext before then, whatever signal ends the process ({@link AtomicFile}).
  */
-@Command(name = "decrypt", mixinStandardHelpOptions = true,
-    description = {"Open an envelope from a file or stdin (streaming, constant memory).",
-        "With --out the plaintext appears only once the whole envelope authenticated; to stdout"
-            + " each 16 KiB chunk is written as soon as it authenticated, and a failure ends with"
-            + " a non-zero exit code."})
+@Command(
+    name = "decrypt",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Open an envelope from a file or stdin (streaming, constant memory).",
+      "With --out the plaintext appears only once the whole envelope authenticated; to stdout"
+          + " each 16 KiB chunk is written as soon as it authenticated, and a failure ends with"
+          + " a non-zero exit code."
+    })
 final class DecryptCommand implements Callable<Integer> {
   @Mixin KeyOptions keys;
 
-  @Option(names = {"-C", "--context"}, paramLabel = "KEY=VALUE",
+  @Option(
+      names = {"-C", "--context"},
+      paramLabel = "KEY=VALUE",
       description = "The context the envelope was sealed with (repeatable).")
   Map<String, String> context = new LinkedHashMap<>();
 
-  @Option(names = {"-i", "--in"}, paramLabel = "FILE", description = "Input (default: stdin).")
+  @Option(
+      names = {"-i", "--in"},
+      paramLabel = "FILE",
+      description = "Input (default: stdin).")
   Path in;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Output (default: stdout).")
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "FILE",
+      description = "Output (default: stdout).")
   Path out;
 
   @Override

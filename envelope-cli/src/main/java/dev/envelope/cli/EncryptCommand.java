@@ -13,36 +13,52 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code envelope encrypt}: seals a file or stdin, streaming, in constant memory. */
-@Command(name = "encrypt", mixinStandardHelpOptions = true,
-    description = "Seal a file or stdin under a logical key of the policy (streaming, constant memory).")
+@Command(
+    name = "encrypt",
+    mixinStandardHelpOptions = true,
+    description =
+        "Seal a file or stdin under a logical key of the policy (streaming, constant memory).")
 final class EncryptCommand implements Callable<Integer> {
   @Mixin KeyOptions keys;
 
-  @Option(names = {"-k", "--key"}, required = true, paramLabel = "LOGICAL_KEY",
+  @Option(
+      names = {"-k", "--key"},
+      required = true,
+      paramLabel = "LOGICAL_KEY",
       description = "The logical key of the policy, e.g. payments.")
   String logicalKey;
 
-  @Option(names = {"-C", "--context"}, paramLabel = "KEY=VALUE",
+  @Option(
+      names = {"-C", "--context"},
+      paramLabel = "KEY=VALUE",
       description = "Context stored in the envelope and required to decrypt it (repeatable).")
   Map<String, String> context = new LinkedHashMap<>();
 
-  @Option(names = {"-i", "--in"}, paramLabel = "FILE", description = "Input (default: stdin).")
+  @Option(
+      names = {"-i", "--in"},
+      paramLabel = "FILE",
+      description = "Input (default: stdin).")
   Path in;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "FILE",
-      description = "Output (default: stdout). Written to a temporary file and renamed when complete.")
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "FILE",
+      description =
+          "Output (default: stdout). Written to a temporary file and renamed when complete.")
   Path out;
 
   @Override
   public Integer call() throws IOException {
-    try (Envelope envelope = keys.open(); InputStream source = Io.input(in)) {
+    try (Envelope envelope = keys.open();
+        InputStream source = Io.input(in)) {
       if (Io.isStd(out)) {
         try (OutputStream sealed = envelope.encryptingStream(logicalKey, Io.stdout(), context)) {
           source.transferTo(sealed);
         }
       } else {
         try (AtomicFile file = AtomicFile.ownerOnly(out)) {
-          try (OutputStream sealed = envelope.encryptingStream(logicalKey, file.stream(), context)) {
+          try (OutputStream sealed =
+              envelope.encryptingStream(logicalKey, file.stream(), context)) {
             source.transferTo(sealed);
           }
           file.commit();

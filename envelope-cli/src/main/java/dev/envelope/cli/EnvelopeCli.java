@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, demo. Every
- * failure is one line on stderr and a documented exit code ({@link ExitCode}); {@code --verbose}
- * adds the stack trace.
+ * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, demo. Every failure
+ * is one line on stderr and a documented exit code ({@link ExitCode}); {@code --verbose} adds the
+ * stack trace.
  */
 @Command(
     name = "envelope",
@@ -40,7 +40,9 @@ import picocli.CommandLine.ScopeType;
       "  7  invalid key policy or local config"
     })
 public final class EnvelopeCli {
-  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
       description = "Print stack traces and debug logs on errors.")
   boolean verbose;
 
@@ -70,8 +72,12 @@ public final class EnvelopeCli {
   private static int usage(CommandLine.ParameterException e, String[] args) {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println(cmd.getCommandSpec().qualifiedName() + ": " + ExitCode.USAGE.label() + ": "
-        + e.getMessage());
+    err.println(
+        cmd.getCommandSpec().qualifiedName()
+            + ": "
+            + ExitCode.USAGE.label()
+            + ": "
+            + e.getMessage());
     err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
     err.flush();
     return ExitCode.USAGE.code();
@@ -80,9 +86,12 @@ public final class EnvelopeCli {
   private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     PrintWriter err = cmd.getErr();
     ExitCode code = ExitCode.of(e);
-    err.println(cmd.getCommandSpec().qualifiedName() + ": " + code.label() + ": " + ExitCode.message(e));
-    boolean verbose = parsed.matchedOptionValue("--verbose", false)
-        || parsed.subcommands().stream().anyMatch(s -> s.matchedOptionValue("--verbose", false));
+    err.println(
+        cmd.getCommandSpec().qualifiedName() + ": " + code.label() + ": " + ExitCode.message(e));
+    boolean verbose =
+        parsed.matchedOptionValue("--verbose", false)
+            || parsed.subcommands().stream()
+                .anyMatch(s -> s.matchedOptionValue("--verbose", false));
     if (verbose) {
       e.printStackTrace(err);
     }
@@ -102,7 +111,11 @@ public final class EnvelopeCli {
       }
       return new String[] {
         "envelope " + p.getProperty("version", "unknown") + " (format v1)",
-        "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
       };
     }
   }

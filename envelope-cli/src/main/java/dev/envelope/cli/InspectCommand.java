@@ -14,22 +14,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code envelope inspect}: shows an envelope's header; needs no key. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Show an envelope's version, algorithm, logical key, context and recipients."
-        + " Needs no key; reads only the header of a stream.")
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show an envelope's version, algorithm, logical key, context and recipients."
+            + " Needs no key; reads only the header of a stream.")
 final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "FILE", description = "The envelope ('-' for stdin).")
   Path file;
 
-  @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
+  @Option(
+      names = {"-p", "--policy"},
+      paramLabel = "FILE",
       description = "Resolve recipients to KEK URIs and their status with this key policy.")
   Path policy;
 
@@ -49,8 +54,10 @@ final class InspectCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(toJson(info)));
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(toJson(info)));
     } else {
       printText(out, info);
     }
@@ -85,20 +92,32 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("format       v%d%n", info.formatVersion());
     out.printf("algorithm    %s%n", info.algorithm().label());
     out.printf("logical key  %s%n", info.logicalKeyId());
-    out.printf("context      %s%n", info.context().isEmpty() ? "(none)"
-        : String.join(", ", new java.util.TreeMap<>(info.context()).entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+    out.printf(
+        "context      %s%n",
+        info.context().isEmpty()
+            ? "(none)"
+            : String.join(
+                ", ",
+                new java.util.TreeMap<>(info.context())
+                    .entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
     out.printf("header       %d bytes%n", info.headerBytes());
     if (info.bodyBytes() >= 0) {
-      out.printf("body         %d bytes (%s)%n", info.bodyBytes(), info.plaintextBytes() >= 0
-          ? "plaintext " + info.plaintextBytes() + " bytes" : "impossible length: truncated?");
+      out.printf(
+          "body         %d bytes (%s)%n",
+          info.bodyBytes(),
+          info.plaintextBytes() >= 0
+              ? "plaintext " + info.plaintextBytes() + " bytes"
+              : "impossible length: truncated?");
     }
     out.printf("recipients   %d%n", info.recipients().size());
     int n = 1;
     for (EnvelopeInfo.RecipientInfo r : info.recipients()) {
-      out.printf("  [%d] %s  %s, %d bytes%s%n", n++,
+      out.printf(
+          "  [%d] %s  %s, %d bytes%s%n",
+          n++,
           r.kekUri().orElse("kek-ref:" + r.kekReference()),
-          r.wrapAlgorithm().name(), r.wrappedKeyBytes(),
+          r.wrapAlgorithm().name(),
+          r.wrappedKeyBytes(),
           switch (r.status()) {
             case UNRESOLVED -> "";
             case ACTIVE -> ", active";

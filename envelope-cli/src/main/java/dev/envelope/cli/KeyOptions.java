@@ -9,13 +9,19 @@ import picocli.CommandLine.Option;
 
 /** {@code --policy} and {@code --config}, and the facade they make. */
 final class KeyOptions {
-  @Option(names = {"-p", "--policy"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-p", "--policy"},
+      required = true,
+      paramLabel = "FILE",
       description = "The shared key policy (YAML or JSON).")
   Path policy;
 
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-      description = "This cluster's local config. Default: local and tink-keyset key files are"
-          + " looked up in the policy file's directory.")
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description =
+          "This cluster's local config. Default: local and tink-keyset key files are"
+              + " looked up in the policy file's directory.")
   Path config;
 
   KeyPolicy loadPolicy() {

@@ -1,33 +1,43 @@
 package dev.envelope.cli;
 
 import dev.envelope.core.local.LocalKekProvider;
-import dev.envelope.kek.hpke.HpkeKekProvider;
 import dev.envelope.core.local.TinkKeysetKekProvider;
+import dev.envelope.kek.hpke.HpkeKekProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code envelope keygen local|tink-keyset --out FILE}: creates a local KEK file; {@code envelope
  * keygen hpke|xwing --out DIR}: creates an HPKE key pair whose public half is a KEK URI.
  */
-@Command(name = "keygen", mixinStandardHelpOptions = true,
-    description = "Create a KEK: a local key file, or an HPKE key pair whose public key goes into"
-        + " the policy (owner-only permissions; never overwrites).",
-    subcommands = {KeygenCommand.Local.class, KeygenCommand.TinkKeyset.class,
-        KeygenCommand.Hpke.class, KeygenCommand.XWing.class})
+@Command(
+    name = "keygen",
+    mixinStandardHelpOptions = true,
+    description =
+        "Create a KEK: a local key file, or an HPKE key pair whose public key goes into"
+            + " the policy (owner-only permissions; never overwrites).",
+    subcommands = {
+      KeygenCommand.Local.class,
+      KeygenCommand.TinkKeyset.class,
+      KeygenCommand.Hpke.class,
+      KeygenCommand.XWing.class
+    })
 final class KeygenCommand {
 
   abstract static class Base implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE",
+    @Option(
+        names = {"-o", "--out"},
+        required = true,
+        paramLabel = "FILE",
         description = "The key file to create.")
     Path out;
 
@@ -44,8 +54,13 @@ final class KeygenCommand {
     public Integer call() throws IOException {
       String fileName = out.getFileName().toString();
       if (!fileName.endsWith(extension()) || fileName.length() == extension().length()) {
-        throw new ParameterException(spec.commandLine(), "--out must name a file NAME" + extension()
-            + ": the policy refers to it as " + scheme() + "://NAME");
+        throw new ParameterException(
+            spec.commandLine(),
+            "--out must name a file NAME"
+                + extension()
+                + ": the policy refers to it as "
+                + scheme()
+                + "://NAME");
       }
       if (force) {
         Files.deleteIfExists(out);
@@ -53,15 +68,21 @@ final class KeygenCommand {
       generate(out);
       String name = fileName.substring(0, fileName.length() - extension().length());
       Path dir = out.toAbsolutePath().getParent();
-      spec.commandLine().getOut().printf(
-          "Created %s (owner-only). In the key policy: %s://%s; in the local config:"
-              + " providers.%s.dir: %s%n", out, scheme(), name, scheme(), dir);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Created %s (owner-only). In the key policy: %s://%s; in the local config:"
+                  + " providers.%s.dir: %s%n",
+              out, scheme(), name, scheme(), dir);
       return ExitCode.OK.code();
     }
   }
 
-  @Command(name = "local", mixinStandardHelpOptions = true,
-      description = "A 256-bit AES KEK file (32 random bytes) for local://NAME; wraps with AES-KWP.")
+  @Command(
+      name = "local",
+      mixinStandardHelpOptions = true,
+      description =
+          "A 256-bit AES KEK file (32 random bytes) for local://NAME; wraps with AES-KWP.")
   static final class Local extends Base {
     @Override
     String scheme() {
@@ -79,7 +100,9 @@ final class KeygenCommand {
     }
   }
 
-  @Command(name = "tink-keyset", mixinStandardHelpOptions = true,
+  @Command(
+      name = "tink-keyset",
+      mixinStandardHelpOptions = true,
       description = "A Tink AES-256-GCM keyset file (cleartext JSON) for tink-keyset://NAME.")
   static final class TinkKeyset extends Base {
     @Override
@@ -101,9 +124,13 @@ final class KeygenCommand {
   abstract static class HpkeBase implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",
-        description = "Directory for the private key (<fingerprint>.key, owner-only) and the public"
-            + " key (<fingerprint>.pub, the URI to paste into the policy).")
+    @Option(
+        names = {"-o", "--out"},
+        required = true,
+        paramLabel = "DIR",
+        description =
+            "Directory for the private key (<fingerprint>.key, owner-only) and the public"
+                + " key (<fingerprint>.pub, the URI to paste into the policy).")
     Path out;
 
     abstract String suite();
@@ -111,16 +138,20 @@ final class KeygenCommand {
     @Override
     public Integer call() throws IOException {
       HpkeKekProvider.Generated key = HpkeKekProvider.generate(suite(), out);
-      spec.commandLine().getOut().printf(
-          "Created %s (private, owner-only: keep it in this cluster) and %s.%n"
-              + "In the key policy, for every cluster that may seal for this one:%n  %s%n"
-              + "In this cluster's local config: providers.hpke.dir: %s%n",
-          key.privateKeyFile(), key.publicKeyFile(), key.uri(), out.toAbsolutePath());
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Created %s (private, owner-only: keep it in this cluster) and %s.%n"
+                  + "In the key policy, for every cluster that may seal for this one:%n  %s%n"
+                  + "In this cluster's local config: providers.hpke.dir: %s%n",
+              key.privateKeyFile(), key.publicKeyFile(), key.uri(), out.toAbsolutePath());
       return ExitCode.OK.code();
     }
   }
 
-  @Command(name = "hpke", mixinStandardHelpOptions = true,
+  @Command(
+      name = "hpke",
+      mixinStandardHelpOptions = true,
       description = "An HPKE X25519 key pair for hpke://x25519/PUBLIC-KEY (RFC 9180, AES-256-GCM).")
   static final class Hpke extends HpkeBase {
     @Override
@@ -129,9 +160,12 @@ final class KeygenCommand {
     }
   }
 
-  @Command(name = "xwing", mixinStandardHelpOptions = true,
-      description = "A hybrid post-quantum X-Wing (ML-KEM-768 + X25519) key pair for"
-          + " hpke://xwing/PUBLIC-KEY.")
+  @Command(
+      name = "xwing",
+      mixinStandardHelpOptions = true,
+      description =
+          "A hybrid post-quantum X-Wing (ML-KEM-768 + X25519) key pair for"
+              + " hpke://xwing/PUBLIC-KEY.")
   static final class XWing extends HpkeBase {
     @Override
     String suite() {

@@ -11,19 +11,23 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code envelope rewrap}: re-wraps each file's data key under the policy's current KEKs, in place
  * and atomically, and reports the files that still referenced decrypt-only KEKs.
  */
-@Command(name = "rewrap", mixinStandardHelpOptions = true,
-    description = {"Re-wrap envelopes in place under the policy's current keks, dropping other"
-        + " recipients (such as decryptOnly KEKs). The body is copied byte for byte; each file is"
-        + " replaced atomically (temporary file, fsync, rename).",
-        "Continues past a failing file and exits with the first failure's code."})
+@Command(
+    name = "rewrap",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Re-wrap envelopes in place under the policy's current keks, dropping other"
+          + " recipients (such as decryptOnly KEKs). The body is copied byte for byte; each file is"
+          + " replaced atomically (temporary file, fsync, rename).",
+      "Continues past a failing file and exits with the first failure's code."
+    })
 final class RewrapCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin KeyOptions keys;
@@ -50,7 +54,8 @@ final class RewrapCommand implements Callable<Integer> {
               }
             }
           }
-          try (InputStream in = Io.input(file); AtomicFile target = AtomicFile.replacing(file)) {
+          try (InputStream in = Io.input(file);
+              AtomicFile target = AtomicFile.replacing(file)) {
             envelope.rewrap(in, target.stream());
             target.commit();
           }
@@ -59,19 +64,25 @@ final class RewrapCommand implements Callable<Integer> {
             out.printf("rewrapped %s%n", file);
           } else {
             referencedRetiring.add(file);
-            out.printf("rewrapped %s (dropped decrypt-only %s)%n", file, String.join(", ", retiring));
+            out.printf(
+                "rewrapped %s (dropped decrypt-only %s)%n", file, String.join(", ", retiring));
           }
         } catch (Exception e) {
           ExitCode code = ExitCode.of(e);
           if (firstFailure == ExitCode.OK) {
             firstFailure = code;
           }
-          err.printf("%s: %s: %s: %s%n", spec.qualifiedName(), file, code.label(), ExitCode.message(e));
+          err.printf(
+              "%s: %s: %s: %s%n", spec.qualifiedName(), file, code.label(), ExitCode.message(e));
         }
       }
     }
-    out.printf("%d of %d files rewrapped; %d referenced decrypt-only KEKs%s%n", rewrapped, files.size(),
-        referencedRetiring.size(), referencedRetiring.isEmpty() ? "" : ": " + referencedRetiring);
+    out.printf(
+        "%d of %d files rewrapped; %d referenced decrypt-only KEKs%s%n",
+        rewrapped,
+        files.size(),
+        referencedRetiring.size(),
+        referencedRetiring.isEmpty() ? "" : ": " + referencedRetiring);
     out.flush();
     err.flush();
     return firstFailure.code();

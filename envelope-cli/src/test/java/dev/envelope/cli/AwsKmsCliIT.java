@@ -24,10 +24,15 @@ class AwsKmsCliIT {
     kms = new FakeAwsKms(identities);
     user = identities.addUser("cli");
     key = kms.createSymmetricKey("eu-west-2");
-    Files.writeString(dir.resolve("policy.yaml"),
+    Files.writeString(
+        dir.resolve("policy.yaml"),
         "version: 1\nkeys:\n  payments:\n    keks: ['aws-kms://" + key + "']\n");
-    Files.writeString(dir.resolve("local.yaml"), "version: 1\nproviders:\n  aws-kms:\n"
-        + "    credentials: static\n    endpoint: " + kms.endpoint() + "\n");
+    Files.writeString(
+        dir.resolve("local.yaml"),
+        "version: 1\nproviders:\n  aws-kms:\n"
+            + "    credentials: static\n    endpoint: "
+            + kms.endpoint()
+            + "\n");
     Files.writeString(dir.resolve("message.txt"), "sealed under AWS KMS\n");
   }
 
@@ -37,26 +42,41 @@ class AwsKmsCliIT {
   }
 
   private CliProcess cli() {
-    return new CliProcess(dir).env("AWS_ACCESS_KEY_ID", user.accessKeyId())
+    return new CliProcess(dir)
+        .env("AWS_ACCESS_KEY_ID", user.accessKeyId())
         .env("AWS_SECRET_ACCESS_KEY", user.secretAccessKey());
   }
 
   @Test
   void encryptsAndDecryptsThroughKms() throws Exception {
-    CliProcess.Result enc = cli().run("encrypt", "-p", "policy.yaml", "-c", "local.yaml",
-        "-k", "payments", "-i", "message.txt", "-o", "message.env");
+    CliProcess.Result enc =
+        cli()
+            .run(
+                "encrypt",
+                "-p",
+                "policy.yaml",
+                "-c",
+                "local.yaml",
+                "-k",
+                "payments",
+                "-i",
+                "message.txt",
+                "-o",
+                "message.env");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
-    CliProcess.Result dec = cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml",
-        "-i", "message.env");
+    CliProcess.Result dec =
+        cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(dec.stdout()).isEqualTo("sealed under AWS KMS\n");
     assertThat(kms.succeeded("Encrypt")).isEqualTo(1);
     assertThat(kms.succeeded("Decrypt")).isEqualTo(1);
 
     kms.setEnabled(key, false);
-    CliProcess.Result disabled = new CliProcess(dir).env("AWS_ACCESS_KEY_ID", user.accessKeyId())
-        .env("AWS_SECRET_ACCESS_KEY", user.secretAccessKey())
-        .run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
+    CliProcess.Result disabled =
+        new CliProcess(dir)
+            .env("AWS_ACCESS_KEY_ID", user.accessKeyId())
+            .env("AWS_SECRET_ACCESS_KEY", user.secretAccessKey())
+            .run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
     assertThat(disabled.exit()).isNotZero();
     assertThat(disabled.stderr()).contains("Disabled").doesNotContain(user.secretAccessKey());
   }

@@ -55,8 +55,11 @@ final class CliProcess {
     command.addAll(List.of(args));
     Path out = stdout != null ? stdout : Files.createTempFile(workDir, "stdout", ".txt");
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     pb.environment().putAll(environment);
     if (stdin != null) {
       pb.redirectInput(stdin.toFile());

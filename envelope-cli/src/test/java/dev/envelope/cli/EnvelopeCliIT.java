@@ -29,7 +29,9 @@ class EnvelopeCliIT {
     assertThat(cli().run("keygen", "local", "--out", "keys/dev.key").exit()).isZero();
     assertThat(cli().run("keygen", "tink-keyset", "--out", "keys/eu.json").exit()).isZero();
     policy = dir.resolve("keys/policy.yaml");
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         version: 1
         keys:
           payments:
@@ -46,7 +48,8 @@ class EnvelopeCliIT {
   @Test
   void keygenCreatesOwnerOnlyFilesAndRefusesToOverwrite() throws Exception {
     Path key = dir.resolve("keys/dev.key");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+        .isEqualTo("rw-------");
     assertThat(Files.size(key)).isEqualTo(32);
     byte[] before = Files.readAllBytes(key);
 
@@ -65,25 +68,58 @@ class EnvelopeCliIT {
 
   @Test
   void roundTripThroughFiles() throws Exception {
-    CliProcess.Result enc = cli().run("encrypt", "-p", policy.toString(), "-k", "payments",
-        "-C", "tenant=acme", "-C", "region=eu", "--in", "message.txt", "--out", "message.env");
+    CliProcess.Result enc =
+        cli()
+            .run(
+                "encrypt",
+                "-p",
+                policy.toString(),
+                "-k",
+                "payments",
+                "-C",
+                "tenant=acme",
+                "-C",
+                "region=eu",
+                "--in",
+                "message.txt",
+                "--out",
+                "message.env");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
-    CliProcess.Result dec = cli().run("decrypt", "-p", policy.toString(), "-C", "tenant=acme",
-        "-C", "region=eu", "--in", "message.env", "--out", "message.out");
+    CliProcess.Result dec =
+        cli()
+            .run(
+                "decrypt",
+                "-p",
+                policy.toString(),
+                "-C",
+                "tenant=acme",
+                "-C",
+                "region=eu",
+                "--in",
+                "message.env",
+                "--out",
+                "message.out");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
-    assertThat(Files.readAllBytes(dir.resolve("message.out"))).isEqualTo(Files.readAllBytes(message));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("message.out"))))
+    assertThat(Files.readAllBytes(dir.resolve("message.out")))
+        .isEqualTo(Files.readAllBytes(message));
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("message.out"))))
         .isEqualTo("rw-------");
   }
 
   @Test
   void roundTripThroughPipes() throws Exception {
     Path sealed = dir.resolve("piped.env");
-    CliProcess.Result enc = cli().stdin(message).stdout(sealed)
-        .run("encrypt", "-p", policy.toString(), "-k", "payments");
+    CliProcess.Result enc =
+        cli()
+            .stdin(message)
+            .stdout(sealed)
+            .run("encrypt", "-p", policy.toString(), "-k", "payments");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
     Path opened = dir.resolve("piped.out");
-    CliProcess.Result dec = cli().stdin(sealed).stdout(opened).run("decrypt", "-p", policy.toString());
+    CliProcess.Result dec =
+        cli().stdin(sealed).stdout(opened).run("decrypt", "-p", policy.toString());
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(Files.readAllBytes(opened)).isEqualTo(Files.readAllBytes(message));
   }
@@ -92,22 +128,48 @@ class EnvelopeCliIT {
   void streams200MibWithA64MibHeap() throws Exception {
     Path big = dir.resolve("big.bin");
     byte[] expected = writeRandom(big, 200L << 20);
-    CliProcess.Result enc = cli().jvm("-Xmx64m")
-        .run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "big.bin", "-o", "big.env");
+    CliProcess.Result enc =
+        cli()
+            .jvm("-Xmx64m")
+            .run(
+                "encrypt",
+                "-p",
+                policy.toString(),
+                "-k",
+                "payments",
+                "-i",
+                "big.bin",
+                "-o",
+                "big.env");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
     Files.delete(big);
     Path opened = dir.resolve("big.out");
-    CliProcess.Result dec = cli().jvm("-Xmx64m").stdout(opened)
-        .run("decrypt", "-p", policy.toString(), "-i", "big.env");
+    CliProcess.Result dec =
+        cli()
+            .jvm("-Xmx64m")
+            .stdout(opened)
+            .run("decrypt", "-p", policy.toString(), "-i", "big.env");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(sha256(opened)).isEqualTo(expected);
   }
 
   @Test
   void inspectJsonDescribesTheEnvelope() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-C", "tenant=acme",
-        "-i", "message.txt", "-o", "message.env");
-    CliProcess.Result r = cli().run("inspect", "--json", "--policy", policy.toString(), "message.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-C",
+            "tenant=acme",
+            "-i",
+            "message.txt",
+            "-o",
+            "message.env");
+    CliProcess.Result r =
+        cli().run("inspect", "--json", "--policy", policy.toString(), "message.env");
     assertThat(r.exit()).as(r.stderr()).isZero();
     JsonNode json = new ObjectMapper().readTree(r.stdout());
     assertThat(json.get("formatVersion").asInt()).isEqualTo(1);
@@ -131,11 +193,33 @@ class EnvelopeCliIT {
 
   @Test
   void rewrapInPlaceReportsDecryptOnlyKeks() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "a.env");
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "b.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "a.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "b.env");
     assertThat(cli().run("keygen", "local", "--out", "keys/next.key").exit()).isZero();
     Path rotating = dir.resolve("keys/rotating.yaml");
-    Files.writeString(rotating, """
+    Files.writeString(
+        rotating,
+        """
         version: 1
         keys:
           payments:
@@ -148,11 +232,13 @@ class EnvelopeCliIT {
         .contains("rewrapped a.env (dropped decrypt-only local://dev, tink-keyset://eu)")
         .contains("2 of 2 files rewrapped; 2 referenced decrypt-only KEKs");
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("envelope-tmp"));
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.contains("envelope-tmp"));
     }
     Path onlyNext = dir.resolve("keys/next.yaml");
     Files.writeString(onlyNext, "version: 1\nkeys:\n  payments:\n    keks: [local://next]\n");
-    CliProcess.Result dec = cli().run("decrypt", "-p", onlyNext.toString(), "-i", "a.env", "-o", "a.out");
+    CliProcess.Result dec =
+        cli().run("decrypt", "-p", onlyNext.toString(), "-i", "a.env", "-o", "a.out");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(Files.readAllBytes(dir.resolve("a.out"))).isEqualTo(Files.readAllBytes(message));
 
@@ -178,7 +264,8 @@ class EnvelopeCliIT {
 
   @Test
   void helpAndVersion() throws Exception {
-    for (String command : new String[] {"keygen", "encrypt", "decrypt", "inspect", "rewrap", "demo"}) {
+    for (String command :
+        new String[] {"keygen", "encrypt", "decrypt", "inspect", "rewrap", "demo"}) {
       CliProcess.Result r = cli().run(command, "--help");
       assertThat(r.exit()).isZero();
       assertThat(r.stdout()).startsWith("Usage: envelope " + command);
@@ -192,97 +279,185 @@ class EnvelopeCliIT {
 
   @Test
   void wrongKeyExits3() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "m.env");
     Path other = Files.createDirectory(dir.resolve("other"));
     new CliProcess(other).run("keygen", "local", "--out", "dev.key");
     new CliProcess(other).run("keygen", "tink-keyset", "--out", "eu.json");
     Path otherPolicy = other.resolve("policy.yaml");
     Files.copy(policy, otherPolicy);
-    assertFailure(cli().run("decrypt", "-p", otherPolicy.toString(), "-i", "m.env", "-o", "m.out"),
-        3, "authentication failed", "did not authenticate under");
+    assertFailure(
+        cli().run("decrypt", "-p", otherPolicy.toString(), "-i", "m.env", "-o", "m.out"),
+        3,
+        "authentication failed",
+        "did not authenticate under");
     assertThat(dir.resolve("m.out")).doesNotExist();
   }
 
   @Test
   void tamperedEnvelopeExits3AndLeavesNoPartialPlaintext() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "m.env");
     byte[] sealed = Files.readAllBytes(dir.resolve("m.env"));
     sealed[sealed.length - 30] ^= 1;
     Files.write(dir.resolve("m.env"), sealed);
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "m.env", "-o", "m.out"),
-        3, "authentication failed", "did not authenticate");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-i", "m.env", "-o", "m.out"),
+        3,
+        "authentication failed",
+        "did not authenticate");
     assertThat(dir.resolve("m.out")).doesNotExist();
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("envelope-tmp"));
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.contains("envelope-tmp"));
     }
   }
 
   @Test
   void truncatedEnvelopeExits3() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "m.env");
     byte[] sealed = Files.readAllBytes(dir.resolve("m.env"));
     Files.write(dir.resolve("t.env"), java.util.Arrays.copyOf(sealed, sealed.length - 100));
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "t.env", "-o", "t.out"),
-        3, "authentication failed", "truncated");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-i", "t.env", "-o", "t.out"),
+        3,
+        "authentication failed",
+        "truncated");
     assertThat(dir.resolve("t.out")).doesNotExist();
   }
 
   @Test
   void wrongContextExits3() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-C", "tenant=acme",
-        "-i", "message.txt", "-o", "m.env");
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-C", "tenant=evil", "-i", "m.env"),
-        3, "authentication failed", "context given does not match");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-C",
+            "tenant=acme",
+            "-i",
+            "message.txt",
+            "-o",
+            "m.env");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-C", "tenant=evil", "-i", "m.env"),
+        3,
+        "authentication failed",
+        "context given does not match");
   }
 
   @Test
   void notAnEnvelopeExits5() throws Exception {
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "message.txt"),
-        5, "malformed input", "not an envelope");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-i", "message.txt"),
+        5,
+        "malformed input",
+        "not an envelope");
     assertFailure(cli().run("inspect", "message.txt"), 5, "malformed input", "magic bytes");
   }
 
   @Test
   void missingInputExits6() throws Exception {
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "absent.env"),
-        6, "I/O error", "no such file: absent.env");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-i", "absent.env"),
+        6,
+        "I/O error",
+        "no such file: absent.env");
   }
 
   @Test
   void unreadablePolicyExits7() throws Exception {
-    Files.writeString(dir.resolve("bad.yaml"), "version: 1\nkeys:\n  payments:\n    keks: [oops]\n");
-    assertFailure(cli().run("encrypt", "-p", "bad.yaml", "-k", "payments", "-i", "message.txt"),
-        7, "invalid configuration", "bad.yaml: keys.payments.keks[0]: not a KEK URI");
-    assertFailure(cli().run("encrypt", "-p", "absent.yaml", "-k", "payments", "-i", "message.txt"),
-        7, "invalid configuration", "absent.yaml: file not found");
+    Files.writeString(
+        dir.resolve("bad.yaml"), "version: 1\nkeys:\n  payments:\n    keks: [oops]\n");
+    assertFailure(
+        cli().run("encrypt", "-p", "bad.yaml", "-k", "payments", "-i", "message.txt"),
+        7,
+        "invalid configuration",
+        "bad.yaml: keys.payments.keks[0]: not a KEK URI");
+    assertFailure(
+        cli().run("encrypt", "-p", "absent.yaml", "-k", "payments", "-i", "message.txt"),
+        7,
+        "invalid configuration",
+        "absent.yaml: file not found");
   }
 
   @Test
   void unknownLogicalKeyExits4() throws Exception {
-    assertFailure(cli().run("encrypt", "-p", policy.toString(), "-k", "orders", "-i", "message.txt"),
-        4, "key unavailable", "no logical key 'orders'; it has: payments");
+    assertFailure(
+        cli().run("encrypt", "-p", policy.toString(), "-k", "orders", "-i", "message.txt"),
+        4,
+        "key unavailable",
+        "no logical key 'orders'; it has: payments");
   }
 
   @Test
   void missingKeyFileExits4() throws Exception {
-    cli().run("encrypt", "-p", policy.toString(), "-k", "payments", "-i", "message.txt", "-o", "m.env");
+    cli()
+        .run(
+            "encrypt",
+            "-p",
+            policy.toString(),
+            "-k",
+            "payments",
+            "-i",
+            "message.txt",
+            "-o",
+            "m.env");
     Files.delete(dir.resolve("keys/dev.key"));
     Files.delete(dir.resolve("keys/eu.json"));
-    assertFailure(cli().run("decrypt", "-p", policy.toString(), "-i", "m.env"),
-        4, "key unavailable", "key file of local://dev was not found");
+    assertFailure(
+        cli().run("decrypt", "-p", policy.toString(), "-i", "m.env"),
+        4,
+        "key unavailable",
+        "key file of local://dev was not found");
   }
 
   @Test
   void usageErrorExits2() throws Exception {
-    assertFailure(cli().run("encrypt", "-p", "p.yaml", "-k", "k", "--bogus"), 2, "usage error", "Unknown option: '--bogus'");
+    assertFailure(
+        cli().run("encrypt", "-p", "p.yaml", "-k", "k", "--bogus"),
+        2,
+        "usage error",
+        "Unknown option: '--bogus'");
     assertFailure(cli().run("frobnicate"), 2, "usage error", "Unmatched argument");
   }
 
   @Test
   void verbosePrintsTheStackTrace() throws Exception {
-    CliProcess.Result r = cli().run("decrypt", "--verbose", "-p", policy.toString(), "-i", "message.txt");
+    CliProcess.Result r =
+        cli().run("decrypt", "--verbose", "-p", policy.toString(), "-i", "message.txt");
     assertThat(r.exit()).isEqualTo(5);
-    assertThat(r.stderr()).contains("\tat dev.envelope.core.HeaderCodec");
+    assertThat(r.stderr()).contains("\tat dev.envelope.core.format.HeaderCodec");
   }
 
   private static void assertFailure(CliProcess.Result r, int exit, String label, String detail) {

@@ -36,18 +36,32 @@ class HpkeCliIT {
     assertThat(uriA).startsWith("hpke://xwing/");
     assertThat(uriB).startsWith("hpke://x25519/");
 
-    Files.writeString(dir.resolve("policy.yaml"),
+    Files.writeString(
+        dir.resolve("policy.yaml"),
         "version: 1\nkeys:\n  payments:\n    keks: ['" + uriA + "', '" + uriB + "']\n");
     for (String cluster : List.of("cluster-a", "cluster-b")) {
-      Files.writeString(dir.resolve(cluster + ".yaml"),
+      Files.writeString(
+          dir.resolve(cluster + ".yaml"),
           "version: 1\nproviders:\n  hpke:\n    dir: " + dir.resolve(cluster) + "\n");
     }
     Files.writeString(dir.resolve("message.txt"), "from A to B\n");
-    CliProcess.Result enc = cli().run("encrypt", "-p", "policy.yaml", "-c", "cluster-a.yaml",
-        "-k", "payments", "-i", "message.txt", "-o", "message.env");
+    CliProcess.Result enc =
+        cli()
+            .run(
+                "encrypt",
+                "-p",
+                "policy.yaml",
+                "-c",
+                "cluster-a.yaml",
+                "-k",
+                "payments",
+                "-i",
+                "message.txt",
+                "-o",
+                "message.env");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
-    CliProcess.Result dec = cli().run("decrypt", "-p", "policy.yaml", "-c", "cluster-b.yaml",
-        "-i", "message.env");
+    CliProcess.Result dec =
+        cli().run("decrypt", "-p", "policy.yaml", "-c", "cluster-b.yaml", "-i", "message.env");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(dec.stdout()).isEqualTo("from A to B\n");
 

@@ -27,28 +27,62 @@ class Pkcs11CliIT {
 
   @BeforeEach
   void token() throws Exception {
-    boolean present = Files.isRegularFile(Path.of(LIBRARY))
-        && onPath("softhsm2-util") && onPath("pkcs11-tool");
+    boolean present =
+        Files.isRegularFile(Path.of(LIBRARY)) && onPath("softhsm2-util") && onPath("pkcs11-tool");
     if (!present) {
       if (System.getenv("CI") != null) {
-        throw new AssertionError("CI needs softhsm2 and opensc (pkcs11-tool); .ci/run installs them");
+        throw new AssertionError(
+            "CI needs softhsm2 and opensc (pkcs11-tool); .ci/run installs them");
       }
       Assumptions.abort("SoftHSM2 or pkcs11-tool missing; PKCS#11 CLI test skipped");
     }
     Path tokens = Files.createDirectories(dir.resolve("tokens"));
     conf = dir.resolve("softhsm2.conf");
-    Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
-        + "log.level = ERROR\n");
-    run("softhsm2-util", "--init-token", "--free", "--label", "cli-hsm", "--pin", "2468",
-        "--so-pin", "13579");
-    run("pkcs11-tool", "--module", LIBRARY, "--token-label", "cli-hsm", "--login", "--pin", "2468",
-        "--keygen", "--key-type", "AES:32", "--label", "payments-kek", "--id", "01",
-        "--sensitive", "--usage-decrypt");
+    Files.writeString(
+        conf,
+        "directories.tokendir = "
+            + tokens
+            + "\nobjectstore.backend = file\n"
+            + "log.level = ERROR\n");
+    run(
+        "softhsm2-util",
+        "--init-token",
+        "--free",
+        "--label",
+        "cli-hsm",
+        "--pin",
+        "2468",
+        "--so-pin",
+        "13579");
+    run(
+        "pkcs11-tool",
+        "--module",
+        LIBRARY,
+        "--token-label",
+        "cli-hsm",
+        "--login",
+        "--pin",
+        "2468",
+        "--keygen",
+        "--key-type",
+        "AES:32",
+        "--label",
+        "payments-kek",
+        "--id",
+        "01",
+        "--sensitive",
+        "--usage-decrypt");
     Files.writeString(dir.resolve("pin"), "2468\n");
-    Files.writeString(dir.resolve("policy.yaml"),
-        "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK + "']\n");
-    Files.writeString(dir.resolve("local.yaml"), "version: 1\nproviders:\n  pkcs11:\n"
-        + "    library: " + LIBRARY + "\n    pinFile: " + dir.resolve("pin") + "\n");
+    Files.writeString(
+        dir.resolve("policy.yaml"), "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK + "']\n");
+    Files.writeString(
+        dir.resolve("local.yaml"),
+        "version: 1\nproviders:\n  pkcs11:\n"
+            + "    library: "
+            + LIBRARY
+            + "\n    pinFile: "
+            + dir.resolve("pin")
+            + "\n");
     Files.writeString(dir.resolve("message.txt"), "sealed by an HSM key\n");
   }
 
@@ -58,19 +92,31 @@ class Pkcs11CliIT {
 
   @Test
   void encryptsDecryptsAndInspectsWithAKekInTheToken() throws Exception {
-    CliProcess.Result enc = cli().run("encrypt", "-p", "policy.yaml", "-c", "local.yaml",
-        "-k", "payments", "-i", "message.txt", "-o", "message.env");
+    CliProcess.Result enc =
+        cli()
+            .run(
+                "encrypt",
+                "-p",
+                "policy.yaml",
+                "-c",
+                "local.yaml",
+                "-k",
+                "payments",
+                "-i",
+                "message.txt",
+                "-o",
+                "message.env");
     assertThat(enc.exit()).as(enc.stderr()).isZero();
-    CliProcess.Result dec = cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml",
-        "-i", "message.env");
+    CliProcess.Result dec =
+        cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
     assertThat(dec.exit()).as(dec.stderr()).isZero();
     assertThat(dec.stdout()).isEqualTo("sealed by an HSM key\n");
     CliProcess.Result inspect = cli().run("inspect", "--policy", "policy.yaml", "message.env");
     assertThat(inspect.stdout()).contains(KEK).contains("A256GCM-HSM");
 
     Files.writeString(dir.resolve("pin"), "0000\n");
-    CliProcess.Result wrongPin = cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml",
-        "-i", "message.env");
+    CliProcess.Result wrongPin =
+        cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
     assertThat(wrongPin.exit()).isNotZero();
     assertThat(wrongPin.stderr()).contains("CKR_PIN_INCORRECT").doesNotContain("0000");
   }
@@ -87,7 +133,7 @@ class Pkcs11CliIT {
 
   private static boolean onPath(String program) {
     String path = System.getenv("PATH");
-    return path != null && Stream.of(path.split(":"))
-        .anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+    return path != null
+        && Stream.of(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
   }
 }

@@ -10,15 +10,16 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLI carries every provider module: the core's scheme → module table names exactly the
- * schemes they serve, and for each the artifact whose jar holds the provider.
+ * The CLI carries every provider module: the core's scheme → module table names exactly the schemes
+ * they serve, and for each the artifact whose jar holds the provider.
  */
 class ProviderModulesTest {
   @Test
   void theModuleTableMatchesTheProvidersOnTheClassPath() {
     Map<String, String> found = new TreeMap<>();
     for (KekProvider provider : ServiceLoader.load(KekProvider.class)) {
-      String jar = provider.getClass().getProtectionDomain().getCodeSource().getLocation().getPath();
+      String jar =
+          provider.getClass().getProtectionDomain().getCodeSource().getLocation().getPath();
       for (String scheme : provider.schemes()) {
         found.put(scheme, jar);
       }
@@ -27,9 +28,12 @@ class ProviderModulesTest {
     external.values().removeIf("envelope-core"::equals);
     assertThat(found.keySet()).isEqualTo(external.keySet());
     // A module's classes come from target/classes of its directory, or from its jar.
-    found.forEach((scheme, location) -> assertThat(location)
-        .as(scheme)
-        .containsAnyOf(external.get(scheme).replace("envelope-", "") + "/",
-            external.get(scheme) + "-"));
+    found.forEach(
+        (scheme, location) ->
+            assertThat(location)
+                .as(scheme)
+                .containsAnyOf(
+                    external.get(scheme).replace("envelope-", "") + "/",
+                    external.get(scheme) + "-"));
   }
 }

@@ -1,6 +1,5 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.Cobblestone;
 /**
  * How an envelope's body is encrypted under its data key ({@code docs/FORMAT.md} §4). Streams
  * always write {@link #COBBLESTONE_256}; the {@code byte[]} API writes {@link #A256GCM} up to
@@ -47,7 +46,9 @@ public enum BodyAlgorithm {
         return a;
       }
     }
-    throw new MalformedEnvelopeException("unsupported body algorithm " + id
-        + "; this version reads: cobblestone-256 (1), a256gcm (2)");
+    throw new MalformedEnvelopeException(
+        "unsupported body algorithm "
+            + id
+            + "; this version reads: cobblestone-256 (1), a256gcm (2)");
   }
 }

@@ -1,7 +1,5 @@
 package dev.envelope.core;
 
-import org.jspecify.annotations.Nullable;
-import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.internal.CachedHeader;
 import dev.envelope.core.internal.Engine;
 import dev.envelope.core.internal.Inspector;
@@ -17,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope encryption under a shared {@link KeyPolicy}: seals a message with a fresh AES-256 data
@@ -40,19 +39,19 @@ import java.util.function.Supplier;
  *
  * <p><b>Which KEKs are used.</b> Encrypt wraps under the logical key's {@code keks}; decrypt tries
  * the envelope's recipients that the policy names for that logical key ({@code keks} and {@code
- * decryptOnly}), in the local config's preference order, and falls back to the next on failure.
- * A KEK named only by an envelope is never used.
+ * decryptOnly}), in the local config's preference order, and falls back to the next on failure. A
+ * KEK named only by an envelope is never used.
  *
  * <p><b>Errors.</b> Every failure of the data or the keys is an unchecked {@link
  * EnvelopeException}: {@link MalformedEnvelopeException}, {@link AuthenticationException}, {@link
- * KeyUnavailableException}, {@link InvalidPolicyException}, and {@link EnvelopeClosedException}
- * for a call after {@link #close()} (or in flight when it closed and reaching what close
- * released: such a call either completes or fails with it). A null argument or a context beyond
- * the limits is an {@link IllegalArgumentException}; a failing caller-supplied stream an {@link
+ * KeyUnavailableException}, {@link InvalidPolicyException}, and {@link EnvelopeClosedException} for
+ * a call after {@link #close()} (or in flight when it closed and reaching what close released: such
+ * a call either completes or fails with it). A null argument or a context beyond the limits is an
+ * {@link IllegalArgumentException}; a failing caller-supplied stream an {@link
  * UncheckedIOException}. Nothing unauthenticated is ever returned.
  *
- * <p>Immutable and thread-safe: build one per application and share it. {@link #close()} zeroes
- * the key material of opened KEKs.
+ * <p>Immutable and thread-safe: build one per application and share it. {@link #close()} zeroes the
+ * key material of opened KEKs.
  */
 public final class Envelope implements AutoCloseable {
   private final KeyPolicy policy;
@@ -92,17 +91,27 @@ public final class Envelope implements AutoCloseable {
     long start = System.nanoTime();
     try {
       requireArgument(plaintext, "plaintext");
-      byte[] sealed = guarded(() -> {
-        LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
-        requireArgument(context, "context (pass Map.of() for none)");
-        return engine.encryptor().encrypt(key, plaintext, context);
-      });
-      observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId, plaintext.length,
-          System.nanoTime() - start, null);
+      byte[] sealed =
+          guarded(
+              () -> {
+                LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
+                requireArgument(context, "context (pass Map.of() for none)");
+                return engine.encryptor().encrypt(key, plaintext, context);
+              });
+      observer.operation(
+          EnvelopeObserver.Operation.ENCRYPT,
+          logicalKeyId,
+          plaintext.length,
+          System.nanoTime() - start,
+          null);
       return sealed;
     } catch (EnvelopeException e) {
-      observer.operation(EnvelopeObserver.Operation.ENCRYPT, logicalKeyId, plaintext.length,
-          System.nanoTime() - start, e);
+      observer.operation(
+          EnvelopeObserver.Operation.ENCRYPT,
+          logicalKeyId,
+          plaintext.length,
+          System.nanoTime() - start,
+          e);
       throw e;
     }
   }
@@ -111,10 +120,10 @@ public final class Envelope implements AutoCloseable {
    * Returns a stream that seals what is written to it into {@code sink}, always with
    * Cobblestone-256. It holds one 16 KiB chunk in memory, whatever the size of the message; the
    * envelope is complete only after {@link OutputStream#close()}, which also closes {@code sink}.
-   * The header is written before this method returns. The stream counts each chunk against the
-   * data key's {@code maxBytes} as it seals it; see {@link DataKeyCacheLimits} for how far a
-   * stream may take a data key past that limit. The stream owns its state: it may be written and
-   * closed by another thread than the one that created it (one thread at a time).
+   * The header is written before this method returns. The stream counts each chunk against the data
+   * key's {@code maxBytes} as it seals it; see {@link DataKeyCacheLimits} for how far a stream may
+   * take a data key past that limit. The stream owns its state: it may be written and closed by
+   * another thread than the one that created it (one thread at a time).
    *
    * @throws KeyUnavailableException as {@link #encrypt}
    * @throws UncheckedIOException if writing the header to {@code sink} fails
@@ -122,8 +131,11 @@ public final class Envelope implements AutoCloseable {
   public OutputStream encryptingStream(
       String logicalKeyId, OutputStream sink, Map<String, String> context) {
     requireArgument(sink, "sink");
-    return guarded(() -> engine.encryptor()
-        .encryptingStream(PolicyKeys.require(policy, logicalKeyId), sink, context));
+    return guarded(
+        () ->
+            engine
+                .encryptor()
+                .encryptingStream(PolicyKeys.require(policy, logicalKeyId), sink, context));
   }
 
   /**
@@ -138,18 +150,22 @@ public final class Envelope implements AutoCloseable {
    */
   public byte[] decrypt(byte[] envelope, Map<String, String> context) {
     long start = System.nanoTime();
-    String logicalKeyId = null;  // reported only once known to the policy (a metric tag)
+    String logicalKeyId = null; // reported only once known to the policy (a metric tag)
     try {
       requireArgument(envelope, "envelope");
       CachedHeader header = guarded(() -> engine.decryptor().parse(envelope));
       logicalKeyId = policy.key(header.logicalKeyId()).map(LogicalKey::id).orElse(null);
       byte[] plaintext = guarded(() -> engine.decryptor().decrypt(header, envelope, context));
-      observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId, plaintext.length,
-          System.nanoTime() - start, null);
+      observer.operation(
+          EnvelopeObserver.Operation.DECRYPT,
+          logicalKeyId,
+          plaintext.length,
+          System.nanoTime() - start,
+          null);
       return plaintext;
     } catch (EnvelopeException e) {
-      observer.operation(EnvelopeObserver.Operation.DECRYPT, logicalKeyId, 0,
-          System.nanoTime() - start, e);
+      observer.operation(
+          EnvelopeObserver.Operation.DECRYPT, logicalKeyId, 0, System.nanoTime() - start, e);
       throw e;
     }
   }
@@ -181,8 +197,8 @@ public final class Envelope implements AutoCloseable {
    * <p>Before any new wrap is made, the whole envelope is authenticated exactly as {@link #decrypt}
    * would with the context stored in it: the header and every byte of the body must verify under
    * the data key (the plaintext is discarded, never returned). A data key is therefore never
-   * wrapped under new KEKs on the word of a header it does not authenticate — an envelope whose
-   * key id was changed to another logical key's cannot move its data key to that key's KEKs.
+   * wrapped under new KEKs on the word of a header it does not authenticate — an envelope whose key
+   * id was changed to another logical key's cannot move its data key to that key's KEKs.
    *
    * @throws EnvelopeException as {@link #decrypt}, and as {@link #encrypt} for the new wraps
    */
@@ -194,8 +210,8 @@ public final class Envelope implements AutoCloseable {
   /**
    * As {@link #rewrap(byte[])}, for envelopes of any size: reads {@code source} and writes the
    * rewrapped envelope to {@code sink}. An A256GCM body (at most {@link
-   * EnvelopeLimits#maxBufferedBodyBytes()}) is read and authenticated before anything is written;
-   * a Cobblestone-256 body is authenticated chunk by chunk as it is copied, each chunk written only
+   * EnvelopeLimits#maxBufferedBodyBytes()}) is read and authenticated before anything is written; a
+   * Cobblestone-256 body is authenticated chunk by chunk as it is copied, each chunk written only
    * after it verified. If this method throws, what it wrote to {@code sink} is not an envelope:
    * write to a temporary file and keep it only on success. Neither stream is closed.
    *
@@ -204,10 +220,11 @@ public final class Envelope implements AutoCloseable {
   public void rewrap(InputStream source, OutputStream sink) {
     requireArgument(source, "source");
     requireArgument(sink, "sink");
-    guarded(() -> {
-      engine.rewrapper().rewrap(source, sink);
-      return null;
-    });
+    guarded(
+        () -> {
+          engine.rewrapper().rewrap(source, sink);
+          return null;
+        });
   }
 
   /**
@@ -218,14 +235,15 @@ public final class Envelope implements AutoCloseable {
    * @throws IllegalArgumentException if the policy does not list {@code kekUri} for the key
    */
   public KekCheck checkKek(String logicalKeyId, String kekUri) {
-    return guarded(() -> {
-      LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
-      if (!key.allKeks().contains(kekUri)) {
-        throw new IllegalArgumentException(
-            "logical key '" + logicalKeyId + "' does not list " + kekUri);
-      }
-      return engine.check(key, kekUri);
-    });
+    return guarded(
+        () -> {
+          LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
+          if (!key.allKeks().contains(kekUri)) {
+            throw new IllegalArgumentException(
+                "logical key '" + logicalKeyId + "' does not list " + kekUri);
+          }
+          return engine.check(key, kekUri);
+        });
   }
 
   /**
@@ -297,8 +315,8 @@ public final class Envelope implements AutoCloseable {
   /**
    * Runs one public call so that a race with {@link #close()} fails typed: a call after close, or
    * one in flight that reaches a released executor, cache or KEK, gets an {@link
-   * EnvelopeClosedException}. Typed errors and the documented IllegalArgument/UncheckedIO ones
-   * pass through as they are.
+   * EnvelopeClosedException}. Typed errors and the documented IllegalArgument/UncheckedIO ones pass
+   * through as they are.
    */
   private <T> T guarded(Supplier<T> call) {
     if (closed) {
@@ -310,8 +328,8 @@ public final class Envelope implements AutoCloseable {
       throw e;
     } catch (RuntimeException e) {
       if (closed) {
-        throw new EnvelopeClosedException("this Envelope was closed while the call was in flight",
-            e);
+        throw new EnvelopeClosedException(
+            "this Envelope was closed while the call was in flight", e);
       }
       throw e;
     }
@@ -402,7 +420,8 @@ public final class Envelope implements AutoCloseable {
      */
     public Envelope build() {
       if (policy == null) {
-        throw new IllegalStateException("a key policy is required: call policy(KeyPolicy.load(...))");
+        throw new IllegalStateException(
+            "a key policy is required: call policy(KeyPolicy.load(...))");
       }
       return new Envelope(this, Providers.assemble(explicit, discover, discoveryLoader));
     }

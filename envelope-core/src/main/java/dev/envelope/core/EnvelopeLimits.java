@@ -1,7 +1,7 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.format.KeyIds;
+
 /**
  * Limits on what an envelope read from untrusted bytes may hold, checked before anything is
  * allocated from a length field. One immutable value; {@link #DEFAULTS} suits almost every use.
@@ -105,15 +105,25 @@ public final class EnvelopeLimits {
 
   @Override
   public String toString() {
-    return "EnvelopeLimits[maxRecipients=" + maxRecipients
-        + ", maxProtectedHeaderBytes=" + maxProtectedHeaderBytes
-        + ", maxRecipientsBytes=" + maxRecipientsBytes
-        + ", maxWrappedKeyBytes=" + maxWrappedKeyBytes
-        + ", maxKeyIdBytes=" + maxKeyIdBytes
-        + ", maxContextEntries=" + maxContextEntries
-        + ", maxContextKeyBytes=" + maxContextKeyBytes
-        + ", maxContextValueBytes=" + maxContextValueBytes
-        + ", maxBufferedBodyBytes=" + maxBufferedBodyBytes + "]";
+    return "EnvelopeLimits[maxRecipients="
+        + maxRecipients
+        + ", maxProtectedHeaderBytes="
+        + maxProtectedHeaderBytes
+        + ", maxRecipientsBytes="
+        + maxRecipientsBytes
+        + ", maxWrappedKeyBytes="
+        + maxWrappedKeyBytes
+        + ", maxKeyIdBytes="
+        + maxKeyIdBytes
+        + ", maxContextEntries="
+        + maxContextEntries
+        + ", maxContextKeyBytes="
+        + maxContextKeyBytes
+        + ", maxContextValueBytes="
+        + maxContextValueBytes
+        + ", maxBufferedBodyBytes="
+        + maxBufferedBodyBytes
+        + "]";
   }
 
   /** Builds {@link EnvelopeLimits}; every setter checks its range and names it on error. */
@@ -130,55 +140,73 @@ public final class EnvelopeLimits {
 
     private Builder() {}
 
-    /** @param n 0..1 GiB; 0 makes the {@code byte[]} API always use Cobblestone-256 */
+    /**
+     * @param n 0..1 GiB; 0 makes the {@code byte[]} API always use Cobblestone-256
+     */
     public Builder maxBufferedBodyBytes(int n) {
       maxBufferedBodyBytes = check("maxBufferedBodyBytes", n, 0, 1 << 30);
       return this;
     }
 
-    /** @param n 1..255 */
+    /**
+     * @param n 1..255
+     */
     public Builder maxRecipients(int n) {
       maxRecipients = check("maxRecipients", n, 1, 255);
       return this;
     }
 
-    /** @param n 64..65535 */
+    /**
+     * @param n 64..65535
+     */
     public Builder maxProtectedHeaderBytes(int n) {
       maxProtectedHeaderBytes = check("maxProtectedHeaderBytes", n, 64, 65535);
       return this;
     }
 
-    /** @param n 64..65535 */
+    /**
+     * @param n 64..65535
+     */
     public Builder maxRecipientsBytes(int n) {
       maxRecipientsBytes = check("maxRecipientsBytes", n, 64, 65535);
       return this;
     }
 
-    /** @param n 16..65535 */
+    /**
+     * @param n 16..65535
+     */
     public Builder maxWrappedKeyBytes(int n) {
       maxWrappedKeyBytes = check("maxWrappedKeyBytes", n, 16, 65535);
       return this;
     }
 
-    /** @param n 1..128: the format's key id rule allows 128 ASCII characters at most */
+    /**
+     * @param n 1..128: the format's key id rule allows 128 ASCII characters at most
+     */
     public Builder maxKeyIdBytes(int n) {
       maxKeyIdBytes = check("maxKeyIdBytes", n, 1, KeyIds.MAX_LENGTH);
       return this;
     }
 
-    /** @param n 0..1024 */
+    /**
+     * @param n 0..1024
+     */
     public Builder maxContextEntries(int n) {
       maxContextEntries = check("maxContextEntries", n, 0, 1024);
       return this;
     }
 
-    /** @param n 1..1024 */
+    /**
+     * @param n 1..1024
+     */
     public Builder maxContextKeyBytes(int n) {
       maxContextKeyBytes = check("maxContextKeyBytes", n, 1, 1024);
       return this;
     }
 
-    /** @param n 0..4096 */
+    /**
+     * @param n 0..4096
+     */
     public Builder maxContextValueBytes(int n) {
       maxContextValueBytes = check("maxContextValueBytes", n, 0, 4096);
       return this;

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
  * logical key ids, KEK URIs, error types — never key material or plaintext.
  *
  * <p>Called on the caller's thread; implementations must be thread-safe and quick. An exception an
- * observer throws is logged and ignored: observing never changes a result. Streams are not
- * reported (their duration is the caller's I/O); their KEK calls are.
+ * observer throws is logged and ignored: observing never changes a result. Streams are not reported
+ * (their duration is the caller's I/O); their KEK calls are.
  */
 public interface EnvelopeObserver {
   /** The observer that ignores everything (the default). */
@@ -34,14 +34,22 @@ public interface EnvelopeObserver {
    * @param plaintextBytes the plaintext's size (on failure: what was given, or 0)
    * @param failure null on success, else the typed error the caller receives
    */
-  default void operation(Operation operation, @Nullable String logicalKeyId, long plaintextBytes,
-      long nanos, @Nullable EnvelopeException failure) {}
+  default void operation(
+      Operation operation,
+      @Nullable String logicalKeyId,
+      long plaintextBytes,
+      long nanos,
+      @Nullable EnvelopeException failure) {}
 
   /**
    * A KEK wrapped or unwrapped a data key (on cache misses only).
    *
    * @param failure null on success, else what the provider threw
    */
-  default void kekCall(KekOperation operation, String logicalKeyId, String kekUri, long nanos,
+  default void kekCall(
+      KekOperation operation,
+      String logicalKeyId,
+      String kekUri,
+      long nanos,
       @Nullable RuntimeException failure) {}
 }

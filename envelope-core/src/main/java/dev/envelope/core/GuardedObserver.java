@@ -1,7 +1,7 @@
 package dev.envelope.core;
 
-import org.jspecify.annotations.Nullable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +16,12 @@ final class GuardedObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void operation(Operation operation, @Nullable String logicalKeyId, long plaintextBytes,
-      long nanos, @Nullable EnvelopeException failure) {
+  public void operation(
+      Operation operation,
+      @Nullable String logicalKeyId,
+      long plaintextBytes,
+      long nanos,
+      @Nullable EnvelopeException failure) {
     try {
       delegate.operation(operation, logicalKeyId, plaintextBytes, nanos, failure);
     } catch (RuntimeException e) {
@@ -26,7 +30,11 @@ final class GuardedObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void kekCall(KekOperation operation, String logicalKeyId, String kekUri, long nanos,
+  public void kekCall(
+      KekOperation operation,
+      String logicalKeyId,
+      String kekUri,
+      long nanos,
       @Nullable RuntimeException failure) {
     try {
       delegate.kekCall(operation, logicalKeyId, kekUri, nanos, failure);
@@ -37,8 +45,10 @@ final class GuardedObserver implements EnvelopeObserver {
 
   private void warn(RuntimeException e) {
     if (warned.compareAndSet(false, true)) {
-      LOG.warn("EnvelopeObserver {} threw {}; ignored (logged once)",
-          delegate.getClass().getName(), e.getClass().getSimpleName());
+      LOG.warn(
+          "EnvelopeObserver {} threw {}; ignored (logged once)",
+          delegate.getClass().getName(),
+          e.getClass().getSimpleName());
     }
   }
 }

@@ -1,8 +1,7 @@
 package dev.envelope.core;
 
-import org.jspecify.annotations.Nullable;
-import dev.envelope.core.format.KeyIds;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.envelope.core.format.KeyIds;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shared key policy: which physical KEKs stand behind each logical key. The same file is
@@ -29,9 +29,9 @@ import java.util.Set;
  *     dataKeyCache: { maxAge: PT5M, maxMessages: 1000000, maxBytes: 64GiB }   # the defaults
  * }</pre>
  *
- * <p>Immutable and thread-safe. {@link #load(Path)} and {@link #parse(String, String)} validate
- * the whole document and throw {@link InvalidPolicyException} naming the file, the field and what
- * is allowed.
+ * <p>Immutable and thread-safe. {@link #load(Path)} and {@link #parse(String, String)} validate the
+ * whole document and throw {@link InvalidPolicyException} naming the file, the field and what is
+ * allowed.
  */
 public final class KeyPolicy {
   private final String source;
@@ -68,8 +68,8 @@ public final class KeyPolicy {
       Map.Entry<String, JsonNode> e = it.next();
       String path = "keys." + e.getKey();
       if (!KeyIds.isValid(e.getKey())) {
-        throw new InvalidPolicyException(doc.source, path,
-            "invalid logical key id; use " + KeyIds.RULE);
+        throw new InvalidPolicyException(
+            doc.source, path, "invalid logical key id; use " + KeyIds.RULE);
       }
       keys.put(e.getKey(), LogicalKey.parse(doc, e.getKey(), doc.object(e.getValue(), path), path));
     }
@@ -129,14 +129,21 @@ public final class KeyPolicy {
     }
 
     /** As {@link #key(String, java.util.List, java.util.List, int)}, with data key cache limits. */
-    public Builder key(String id, java.util.List<String> keks, java.util.List<String> decryptOnly,
-        int minWrap, DataKeyCacheLimits dataKeyCache) {
+    public Builder key(
+        String id,
+        java.util.List<String> keks,
+        java.util.List<String> decryptOnly,
+        int minWrap,
+        DataKeyCacheLimits dataKeyCache) {
       String path = "keys." + id;
       if (!KeyIds.isValid(id)) {
-        throw new InvalidPolicyException(source, path, "invalid logical key id; use " + KeyIds.RULE);
+        throw new InvalidPolicyException(
+            source, path, "invalid logical key id; use " + KeyIds.RULE);
       }
-      keys.put(id, LogicalKey.of(PolicyDocument.of(source), id, keks, decryptOnly, minWrap,
-          dataKeyCache, path));
+      keys.put(
+          id,
+          LogicalKey.of(
+              PolicyDocument.of(source), id, keks, decryptOnly, minWrap, dataKeyCache, path));
       return this;
     }
 

@@ -1,11 +1,11 @@
 package dev.envelope.core;
 
-import org.jspecify.annotations.Nullable;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * No key could be used: the logical key is not in the policy, no recipient of the envelope is a
- * KEK the policy names, no provider serves a KEK's scheme here, or the KMS refused or could not be
+ * No key could be used: the logical key is not in the policy, no recipient of the envelope is a KEK
+ * the policy names, no provider serves a KEK's scheme here, or the KMS refused or could not be
  * reached. {@link #retryable()} says whether the same call may succeed later (a KMS that was
  * unreachable or throttling) or not (access denied, key disabled, key not in the policy).
  */
@@ -14,7 +14,10 @@ public final class KeyUnavailableException extends EnvelopeException {
   private final boolean retryable;
   private final transient List<RecipientFailure> recipientFailures;
 
-  /** @param message what is unavailable and what to do; @param retryable see {@link #retryable()} */
+  /**
+   * @param message what is unavailable and what to do
+   * @param retryable see {@link #retryable()}
+   */
   public KeyUnavailableException(String message, boolean retryable) {
     this(message, retryable, List.of(), null);
   }
@@ -35,7 +38,10 @@ public final class KeyUnavailableException extends EnvelopeException {
    * @param cause the underlying error, if any
    */
   public KeyUnavailableException(
-      String message, boolean retryable, List<RecipientFailure> recipientFailures, @Nullable Throwable cause) {
+      String message,
+      boolean retryable,
+      List<RecipientFailure> recipientFailures,
+      @Nullable Throwable cause) {
     super(message, cause);
     this.retryable = retryable;
     this.recipientFailures = List.copyOf(recipientFailures);

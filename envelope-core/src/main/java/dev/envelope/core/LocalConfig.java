@@ -1,8 +1,7 @@
 package dev.envelope.core;
 
-import org.jspecify.annotations.Nullable;
-import dev.envelope.core.format.KekUris;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.envelope.core.format.KekUris;
 import dev.envelope.core.spi.ProviderSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,10 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * This cluster's half of the configuration: which recipients to try first when decrypting, and
- * each provider's settings (identity, endpoints, key directories). Never key material.
+ * This cluster's half of the configuration: which recipients to try first when decrypting, and each
+ * provider's settings (identity, endpoints, key directories). Never key material.
  *
  * <pre>{@code
  * version: 1
@@ -32,13 +32,21 @@ import java.util.Set;
 public final class LocalConfig {
   /** Default {@link #wrapTimeout()}. */
   public static final Duration DEFAULT_WRAP_TIMEOUT = Duration.ofSeconds(10);
+
   /** Default {@link #decryptCacheEntries()}. */
   public static final int DEFAULT_DECRYPT_CACHE_ENTRIES = 1000;
+
   /** Default {@link #decryptCacheTtl()}. */
   public static final Duration DEFAULT_DECRYPT_CACHE_TTL = Duration.ofMinutes(5);
 
-  private static final LocalConfig EMPTY = new LocalConfig("local config (empty)", List.of(), Map.of(),
-      DEFAULT_WRAP_TIMEOUT, DEFAULT_DECRYPT_CACHE_ENTRIES, DEFAULT_DECRYPT_CACHE_TTL);
+  private static final LocalConfig EMPTY =
+      new LocalConfig(
+          "local config (empty)",
+          List.of(),
+          Map.of(),
+          DEFAULT_WRAP_TIMEOUT,
+          DEFAULT_DECRYPT_CACHE_ENTRIES,
+          DEFAULT_DECRYPT_CACHE_TTL);
 
   private final String source;
   private final List<String> prefer;
@@ -47,8 +55,13 @@ public final class LocalConfig {
   private final int decryptCacheEntries;
   private final Duration decryptCacheTtl;
 
-  private LocalConfig(String source, List<String> prefer, Map<String, ProviderSettings> providers,
-      Duration wrapTimeout, int decryptCacheEntries, Duration decryptCacheTtl) {
+  private LocalConfig(
+      String source,
+      List<String> prefer,
+      Map<String, ProviderSettings> providers,
+      Duration wrapTimeout,
+      int decryptCacheEntries,
+      Duration decryptCacheTtl) {
     this.source = source;
     this.prefer = List.copyOf(prefer);
     this.providers = Map.copyOf(providers);
@@ -71,7 +84,8 @@ public final class LocalConfig {
   public static LocalConfig parse(String text, @Nullable String source) {
     PolicyDocument doc = PolicyDocument.of(source == null ? "local config" : source);
     JsonNode root = doc.parse(text);
-    doc.allowOnly(root, "", Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache"));
+    doc.allowOnly(
+        root, "", Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache"));
     doc.requireVersion(root);
     List<String> prefer = doc.stringList(root.get("prefer"), "prefer");
     Map<String, ProviderSettings> providers = new LinkedHashMap<>();
@@ -91,8 +105,10 @@ public final class LocalConfig {
         providers.put(e.getKey(), new ProviderSettings(doc.source, e.getKey(), values));
       }
     }
-    Duration wrapTimeout = root.has("wrapTimeout")
-        ? positiveDuration(doc, root.get("wrapTimeout"), "wrapTimeout") : DEFAULT_WRAP_TIMEOUT;
+    Duration wrapTimeout =
+        root.has("wrapTimeout")
+            ? positiveDuration(doc, root.get("wrapTimeout"), "wrapTimeout")
+            : DEFAULT_WRAP_TIMEOUT;
     int entries = DEFAULT_DECRYPT_CACHE_ENTRIES;
     Duration ttl = DEFAULT_DECRYPT_CACHE_TTL;
     JsonNode cache = root.get("decryptCache");
@@ -102,7 +118,9 @@ public final class LocalConfig {
       if (cache.has("maxEntries")) {
         JsonNode n = cache.get("maxEntries");
         if (!n.isInt() || n.intValue() < 0 || n.intValue() > 1_000_000) {
-          throw new InvalidPolicyException(doc.source, "decryptCache.maxEntries",
+          throw new InvalidPolicyException(
+              doc.source,
+              "decryptCache.maxEntries",
               "must be a whole number in 0..1000000 (0 turns the cache off)");
         }
         entries = n.intValue();
@@ -122,8 +140,8 @@ public final class LocalConfig {
       }
       return d;
     } catch (java.time.format.DateTimeParseException e) {
-      throw new InvalidPolicyException(doc.source, path,
-          "not an ISO-8601 duration such as PT10S or PT5M: " + node.asText());
+      throw new InvalidPolicyException(
+          doc.source, path, "not an ISO-8601 duration such as PT10S or PT5M: " + node.asText());
     }
   }
 
@@ -163,7 +181,9 @@ public final class LocalConfig {
     return source;
   }
 
-  /** Rank of a KEK URI in this cluster's preference order ({@code prefer}): lower is tried first. */
+  /**
+   * Rank of a KEK URI in this cluster's preference order ({@code prefer}): lower is tried first.
+   */
   public int rank(String kekUri) {
     String scheme = KekUris.scheme(kekUri);
     for (int i = 0; i < prefer.size(); i++) {
@@ -177,7 +197,13 @@ public final class LocalConfig {
 
   @Override
   public String toString() {
-    return "LocalConfig[" + source + ", prefer=" + prefer + ", providers=" + providers.keySet() + "]";
+    return "LocalConfig["
+        + source
+        + ", prefer="
+        + prefer
+        + ", providers="
+        + providers.keySet()
+        + "]";
   }
 
   /** Builds a {@link LocalConfig} in code. */
@@ -223,8 +249,13 @@ public final class LocalConfig {
 
     /** The config. */
     public LocalConfig build() {
-      return new LocalConfig("local config (built in code)", prefer, providers, wrapTimeout,
-          decryptCacheEntries, decryptCacheTtl);
+      return new LocalConfig(
+          "local config (built in code)",
+          prefer,
+          providers,
+          wrapTimeout,
+          decryptCacheEntries,
+          decryptCacheTtl);
     }
   }
 }

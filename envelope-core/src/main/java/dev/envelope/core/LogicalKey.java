@@ -1,7 +1,7 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.KekUris;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.envelope.core.format.KekUris;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,7 +23,11 @@ public final class LogicalKey {
   private final List<byte[]> references;
   private final List<String> allKeks;
 
-  private LogicalKey(String id, List<String> keks, List<String> decryptOnly, int minWrap,
+  private LogicalKey(
+      String id,
+      List<String> keks,
+      List<String> decryptOnly,
+      int minWrap,
       DataKeyCacheLimits dataKeyCache) {
     this.id = id;
     this.keks = List.copyOf(keks);
@@ -70,14 +74,17 @@ public final class LogicalKey {
       try {
         maxAge = java.time.Duration.parse(node.get("maxAge").asText());
       } catch (java.time.format.DateTimeParseException e) {
-        throw new InvalidPolicyException(doc.source, path + ".maxAge",
+        throw new InvalidPolicyException(
+            doc.source,
+            path + ".maxAge",
             "not an ISO-8601 duration such as PT5M or PT1H: " + node.get("maxAge").asText());
       }
     }
     if (node.has("maxMessages")) {
       JsonNode m = node.get("maxMessages");
       if (!m.canConvertToLong() || !m.isIntegralNumber()) {
-        throw new InvalidPolicyException(doc.source, path + ".maxMessages", "must be a whole number");
+        throw new InvalidPolicyException(
+            doc.source, path + ".maxMessages", "must be a whole number");
       }
       maxMessages = m.longValue();
     }
@@ -92,10 +99,17 @@ public final class LogicalKey {
   }
 
   static LogicalKey of(
-      PolicyDocument doc, String id, List<String> keks, List<String> decryptOnly, int minWrap,
-      DataKeyCacheLimits dataKeyCache, String path) {
+      PolicyDocument doc,
+      String id,
+      List<String> keks,
+      List<String> decryptOnly,
+      int minWrap,
+      DataKeyCacheLimits dataKeyCache,
+      String path) {
     if (keks == null || keks.isEmpty()) {
-      throw new InvalidPolicyException(doc.source, path + ".keks",
+      throw new InvalidPolicyException(
+          doc.source,
+          path + ".keks",
           "must list at least one KEK URI that new data keys are wrapped under");
     }
     List<String> dec = decryptOnly == null ? List.of() : decryptOnly;
@@ -104,11 +118,13 @@ public final class LogicalKey {
     checkUris(doc, keks, path + ".keks", seen, refs);
     checkUris(doc, dec, path + ".decryptOnly", seen, refs);
     if (minWrap < 1 || minWrap > keks.size()) {
-      throw new InvalidPolicyException(doc.source, path + ".minWrap",
+      throw new InvalidPolicyException(
+          doc.source,
+          path + ".minWrap",
           "must be between 1 and the number of keks (" + keks.size() + "), found " + minWrap);
     }
-    return new LogicalKey(id, keks, dec, minWrap,
-        dataKeyCache == null ? DataKeyCacheLimits.DEFAULTS : dataKeyCache);
+    return new LogicalKey(
+        id, keks, dec, minWrap, dataKeyCache == null ? DataKeyCacheLimits.DEFAULTS : dataKeyCache);
   }
 
   private static void checkUris(
@@ -117,17 +133,25 @@ public final class LogicalKey {
       String uri = uris.get(i);
       String where = path + "[" + i + "]";
       if (!KekUris.isValid(uri)) {
-        throw new InvalidPolicyException(doc.source, where,
+        throw new InvalidPolicyException(
+            doc.source,
+            where,
             "not a KEK URI: expected scheme://name with a lower-case scheme such as local,"
                 + " tink-keyset, aws-kms, gcp-kms, azure-kv or pkcs11, and no spaces");
       }
       if (!seen.add(uri)) {
-        throw new InvalidPolicyException(doc.source, where,
+        throw new InvalidPolicyException(
+            doc.source,
+            where,
             "the KEK " + uri + " is listed twice for this logical key (in keks or decryptOnly)");
       }
       if (!refs.add(KekUris.hex(KekUris.reference(uri)))) {
-        throw new InvalidPolicyException(doc.source, where,
-            "the KEK reference (SHA-256 prefix) of " + uri + " collides with another KEK of this key");
+        throw new InvalidPolicyException(
+            doc.source,
+            where,
+            "the KEK reference (SHA-256 prefix) of "
+                + uri
+                + " collides with another KEK of this key");
       }
     }
   }
@@ -163,8 +187,8 @@ public final class LogicalKey {
   }
 
   /**
-   * The KEK URI whose recipient reference ({@code docs/FORMAT.md} §3: the first 8 bytes of
-   * SHA-256 of the URI) is {@code reference}, if this key allows that KEK to unwrap.
+   * The KEK URI whose recipient reference ({@code docs/FORMAT.md} §3: the first 8 bytes of SHA-256
+   * of the URI) is {@code reference}, if this key allows that KEK to unwrap.
    */
   public Optional<String> kekFor(byte[] reference) {
     for (int i = 0; i < references.size(); i++) {
@@ -182,7 +206,16 @@ public final class LogicalKey {
 
   @Override
   public String toString() {
-    return "LogicalKey[" + id + ", keks=" + keks + ", decryptOnly=" + decryptOnly
-        + ", minWrap=" + minWrap + ", dataKeyCache=" + dataKeyCache + "]";
+    return "LogicalKey["
+        + id
+        + ", keks="
+        + keks
+        + ", decryptOnly="
+        + decryptOnly
+        + ", minWrap="
+        + minWrap
+        + ", dataKeyCache="
+        + dataKeyCache
+        + "]";
   }
 }

@@ -8,12 +8,17 @@ package dev.envelope.core;
 public final class MalformedEnvelopeException extends EnvelopeException {
   private static final long serialVersionUID = 1L;
 
-  /** @param message what is wrong with the input, without echoing secrets */
+  /**
+   * @param message what is wrong with the input, without echoing secrets
+   */
   public MalformedEnvelopeException(String message) {
     super(message);
   }
 
-  /** @param message what is wrong; @param cause the parser's error */
+  /**
+   * @param message what is wrong
+   * @param cause the parser's error
+   */
   public MalformedEnvelopeException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -45,13 +45,16 @@ final class PolicyDocument {
       long size = Files.size(path);
       if (size > MAX_DOCUMENT_BYTES) {
         throw new InvalidPolicyException(
-            source, "", "file of " + size + " bytes exceeds the " + MAX_DOCUMENT_BYTES + "-byte limit");
+            source,
+            "",
+            "file of " + size + " bytes exceeds the " + MAX_DOCUMENT_BYTES + "-byte limit");
       }
       return Files.readString(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new InvalidPolicyException(source, "", "file not found", e);
     } catch (IOException e) {
-      throw new InvalidPolicyException(source, "", "cannot be read: " + e.getClass().getSimpleName(), e);
+      throw new InvalidPolicyException(
+          source, "", "cannot be read: " + e.getClass().getSimpleName(), e);
     }
   }
 
@@ -60,7 +63,8 @@ final class PolicyDocument {
       throw new InvalidPolicyException(source, "", "the document is empty");
     }
     if (text.length() > MAX_DOCUMENT_BYTES) {
-      throw new InvalidPolicyException(source, "", "the document exceeds " + MAX_DOCUMENT_BYTES + " characters");
+      throw new InvalidPolicyException(
+          source, "", "the document exceeds " + MAX_DOCUMENT_BYTES + " characters");
     }
     try {
       JsonNode root = YAML.readTree(text);
@@ -69,9 +73,16 @@ final class PolicyDocument {
       }
       return root;
     } catch (JacksonException e) {
-      String where = e.getLocation() == null ? ""
-          : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-      throw new InvalidPolicyException(source, "", "not valid YAML or JSON" + where + ": " + e.getOriginalMessage(), e);
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
+      throw new InvalidPolicyException(
+          source, "", "not valid YAML or JSON" + where + ": " + e.getOriginalMessage(), e);
     }
   }
 
@@ -80,7 +91,9 @@ final class PolicyDocument {
     while (names.hasNext()) {
       String name = names.next();
       if (!allowed.contains(name)) {
-        throw new InvalidPolicyException(source, join(path, name),
+        throw new InvalidPolicyException(
+            source,
+            join(path, name),
             "unknown field; allowed here: " + String.join(", ", new TreeSet<>(allowed)));
       }
     }
@@ -114,7 +127,8 @@ final class PolicyDocument {
     for (int i = 0; i < node.size(); i++) {
       JsonNode item = node.get(i);
       if (!item.isTextual() || item.textValue().isBlank()) {
-        throw new InvalidPolicyException(source, path + "[" + i + "]", "must be a non-empty string");
+        throw new InvalidPolicyException(
+            source, path + "[" + i + "]", "must be a non-empty string");
       }
       out.add(item.textValue().strip());
     }
@@ -124,8 +138,8 @@ final class PolicyDocument {
   Map.Entry<String, String> scalar(Map.Entry<String, JsonNode> field, String path) {
     JsonNode v = field.getValue();
     if (v == null || !v.isValueNode() || v.isNull()) {
-      throw new InvalidPolicyException(source, join(path, field.getKey()),
-          "must be a string, number or boolean");
+      throw new InvalidPolicyException(
+          source, join(path, field.getKey()), "must be a string, number or boolean");
     }
     return Map.entry(field.getKey(), v.asText());
   }
@@ -135,19 +149,25 @@ final class PolicyDocument {
     if (node.isIntegralNumber() && node.canConvertToLong()) {
       return node.longValue();
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,13})\\s*(KiB|MiB|GiB|TiB)?")
-        .matcher(node.asText().strip());
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d{1,13})\\s*(KiB|MiB|GiB|TiB)?")
+            .matcher(node.asText().strip());
     if (!node.isTextual() || !m.matches()) {
-      throw new InvalidPolicyException(doc.source, path,
+      throw new InvalidPolicyException(
+          doc.source,
+          path,
           "must be a whole number of bytes, optionally with KiB, MiB, GiB or TiB (e.g. 64GiB)");
     }
     long n = Long.parseLong(m.group(1));
-    int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
-      case "KiB" -> 10;
-      case "MiB" -> 20;
-      case "GiB" -> 30;
-      default -> 40;
-    };
+    int shift =
+        m.group(2) == null
+            ? 0
+            : switch (m.group(2)) {
+              case "KiB" -> 10;
+              case "MiB" -> 20;
+              case "GiB" -> 30;
+              default -> 40;
+            };
     if (n > (Long.MAX_VALUE >> shift)) {
       throw new InvalidPolicyException(doc.source, path, "too large");
     }

@@ -8,8 +8,8 @@
  * <ul>
  *   <li>{@code dev.envelope.core} — the API: the facade, the policy and local config, the value
  *       types and the exceptions.
- *   <li>{@code dev.envelope.core.spi} — for KEK providers: {@code KekProvider}, {@code Kek} and
- *       the helpers every provider shares.
+ *   <li>{@code dev.envelope.core.spi} — for KEK providers: {@code KekProvider}, {@code Kek} and the
+ *       helpers every provider shares.
  *   <li>{@code dev.envelope.core.local} — the built-in {@code local://} and {@code tink-keyset://}
  *       KEKs.
  *   <li>{@code dev.envelope.core.format} — not API: the bytes of format v1 (header codec, the two
@@ -29,10 +29,9 @@
  *   <dd>A key in a KMS, HSM or file, named by a URI in the policy. A provider <em>opens</em> a KEK
  *       (gets a handle to it); a KEK <em>wraps</em> and <em>unwraps</em> data keys.
  *   <dt>data key (DEK)
- *   <dd>The random 32-byte key a message body is encrypted under, reused within the policy's
- *       {@code dataKeyCache} limits. A caller of a cache <em>leases</em> a data key and
- *       <em>releases</em> it; the cache <em>retires</em> it, and it is zeroed after its last
- *       release.
+ *   <dd>The random 32-byte key a message body is encrypted under, reused within the policy's {@code
+ *       dataKeyCache} limits. A caller of a cache <em>leases</em> a data key and <em>releases</em>
+ *       it; the cache <em>retires</em> it, and it is zeroed after its last release.
  *   <dt>recipient
  *   <dd>One wrapped copy of the data key in an envelope's header: KEK reference, wrap algorithm,
  *       wrapped key (FORMAT.md §3). {@code EnvelopeInfo.RecipientInfo} describes one; the

@@ -1,10 +1,10 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.HeaderCodec;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.envelope.core.format.HeaderCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -80,13 +80,15 @@ class CampaignRegressionTest {
       for (int round = 0; round < 40; round++) {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         OutputStream stream = e.encryptingStream("k", sink, ACME);
-        Future<?> write = writer.submit(() -> {
-          for (int i = 0; i < message.length; i += 1000) {
-            stream.write(message, i, Math.min(1000, message.length - i));
-          }
-          stream.close();
-          return null;
-        });
+        Future<?> write =
+            writer.submit(
+                () -> {
+                  for (int i = 0; i < message.length; i += 1000) {
+                    stream.write(message, i, Math.min(1000, message.length - i));
+                  }
+                  stream.close();
+                  return null;
+                });
         while (!write.isDone()) {
           assertThat(e.decrypt(e.encrypt("k", small, ACME), ACME)).isEqualTo(small);
         }
@@ -104,18 +106,22 @@ class CampaignRegressionTest {
   void rewrapRefusesAnEnvelopeRelabelledToAnotherLogicalKey() {
     String a = fixture.local("a");
     String c = fixture.tink("c");
-    KeyPolicy policy = KeyPolicy.builder()
-        .key("k1", List.of(a), List.of())
-        .key("k2", List.of(c, a), List.of())
-        .build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key("k1", List.of(a), List.of())
+            .key("k2", List.of(c, a), List.of())
+            .build();
     try (Envelope e = fixture.envelope(policy)) {
-      for (byte[] sealed : List.of(e.encrypt("k1", "card 4111".getBytes(UTF_8), ACME),
-          streamSeal(e, "k1", "card 4111".getBytes(UTF_8)))) {
+      for (byte[] sealed :
+          List.of(
+              e.encrypt("k1", "card 4111".getBytes(UTF_8), ACME),
+              streamSeal(e, "k1", "card 4111".getBytes(UTF_8)))) {
         byte[] relabelled = replaceOnce(sealed, "k1", "k2");
         assertThat(Envelope.inspect(relabelled).logicalKeyId()).isEqualTo("k2");
         assertThatThrownBy(() -> e.rewrap(relabelled)).isInstanceOf(AuthenticationException.class);
-        assertThatThrownBy(() -> e.rewrap(new ByteArrayInputStream(relabelled),
-            new ByteArrayOutputStream())).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(
+                () -> e.rewrap(new ByteArrayInputStream(relabelled), new ByteArrayOutputStream()))
+            .isInstanceOf(AuthenticationException.class);
         assertThatThrownBy(() -> e.decrypt(relabelled, ACME))
             .isInstanceOf(AuthenticationException.class);
       }
@@ -125,15 +131,16 @@ class CampaignRegressionTest {
   @Test
   void rewrapRefusesWhatDecryptRefusesATamperedBodyChunk() {
     try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
-      for (byte[] sealed : List.of(e.encrypt("k", random(40_000, 5), ACME),
-          streamSeal(e, random(40_000, 6)))) {
+      for (byte[] sealed :
+          List.of(e.encrypt("k", random(40_000, 5), ACME), streamSeal(e, random(40_000, 6)))) {
         byte[] tampered = sealed.clone();
-        tampered[tampered.length - 100] ^= 1;  // inside the last chunk or the GCM ciphertext
+        tampered[tampered.length - 100] ^= 1; // inside the last chunk or the GCM ciphertext
         assertThatThrownBy(() -> e.decrypt(tampered, ACME))
             .isInstanceOf(AuthenticationException.class);
         assertThatThrownBy(() -> e.rewrap(tampered)).isInstanceOf(AuthenticationException.class);
-        assertThatThrownBy(() -> e.rewrap(new ByteArrayInputStream(tampered),
-            new ByteArrayOutputStream())).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(
+                () -> e.rewrap(new ByteArrayInputStream(tampered), new ByteArrayOutputStream()))
+            .isInstanceOf(AuthenticationException.class);
         // The untouched envelope still rewraps, through both forms, and opens afterwards.
         assertThat(e.decrypt(e.rewrap(sealed), ACME)).isEqualTo(e.decrypt(sealed, ACME));
         ByteArrayOutputStream moved = new ByteArrayOutputStream();
@@ -147,21 +154,22 @@ class CampaignRegressionTest {
 
   @Test
   void invalidUtf8InTheKeyIdIsMalformedEverywhere() throws Exception {
-    byte[] bad = HexFormat.of().parseHex(
-        "454e5601000aa2010102656bf5616263000e8183480000000000000000014100");
+    byte[] bad =
+        HexFormat.of().parseHex("454e5601000aa2010102656bf5616263000e8183480000000000000000014100");
     Path file = fixture.dir.resolve("bad.env");
     Files.write(file, bad);
     KeyPolicy policy = Fixture.policy("k", fixture.local("a"));
     try (Envelope e = fixture.envelope(policy)) {
-      List<ThrowingCallable> calls = List.of(
-          () -> e.decrypt(bad, Map.of()),
-          () -> e.decryptingStream(new ByteArrayInputStream(bad), Map.of()),
-          () -> e.rewrap(bad),
-          () -> e.rewrap(new ByteArrayInputStream(bad), new ByteArrayOutputStream()),
-          () -> Envelope.inspect(bad),
-          () -> Envelope.inspect(bad, policy),
-          () -> Envelope.inspect(new ByteArrayInputStream(bad), policy),
-          () -> Envelope.inspect(file, policy));
+      List<ThrowingCallable> calls =
+          List.of(
+              () -> e.decrypt(bad, Map.of()),
+              () -> e.decryptingStream(new ByteArrayInputStream(bad), Map.of()),
+              () -> e.rewrap(bad),
+              () -> e.rewrap(new ByteArrayInputStream(bad), new ByteArrayOutputStream()),
+              () -> Envelope.inspect(bad),
+              () -> Envelope.inspect(bad, policy),
+              () -> Envelope.inspect(new ByteArrayInputStream(bad), policy),
+              () -> Envelope.inspect(file, policy));
       for (ThrowingCallable call : calls) {
         assertThatThrownBy(call).isInstanceOf(MalformedEnvelopeException.class);
       }
@@ -174,7 +182,8 @@ class CampaignRegressionTest {
       byte[] sealed = e.encrypt("k", new byte[10], Map.of("t", "abc"));
       // 0xff is never valid in UTF-8; the string keeps its length, so the framing stays intact.
       byte[] bad = replaceOnce(sealed, "abc".getBytes(UTF_8), new byte[] {'a', (byte) 0xff, 'c'});
-      assertThatThrownBy(() -> Envelope.inspect(bad)).isInstanceOf(MalformedEnvelopeException.class);
+      assertThatThrownBy(() -> Envelope.inspect(bad))
+          .isInstanceOf(MalformedEnvelopeException.class);
       assertThatThrownBy(() -> e.decrypt(bad, Map.of("t", "abc")))
           .isInstanceOf(MalformedEnvelopeException.class);
     }
@@ -195,12 +204,13 @@ class CampaignRegressionTest {
       bad[authenticated.length] = (byte) (r >>> 8);
       bad[authenticated.length + 1] = (byte) r;
       Arrays.fill(bad, authenticated.length + 2, authenticated.length + 2 + r - 1, (byte) 0xc6);
-      bad[authenticated.length + 2 + r - 1] = (byte) 0x80;  // the tags end on an empty array
+      bad[authenticated.length + 2 + r - 1] = (byte) 0x80; // the tags end on an empty array
       com.sun.management.ThreadMXBean mx =
           (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
       long id = Thread.currentThread().getId();
       // Warm up the code path once, then measure one call.
-      assertThatThrownBy(() -> e.decrypt(bad, Map.of())).isInstanceOf(MalformedEnvelopeException.class);
+      assertThatThrownBy(() -> e.decrypt(bad, Map.of()))
+          .isInstanceOf(MalformedEnvelopeException.class);
       long before = mx.getThreadAllocatedBytes(id);
       assertThatThrownBy(() -> Envelope.inspect(bad))
           .isInstanceOf(MalformedEnvelopeException.class)
@@ -215,15 +225,23 @@ class CampaignRegressionTest {
   @Test
   void aStreamPastMaxBytesRetiresItsDataKeyBeforeItCloses() throws Exception {
     String a = fixture.local("a");
-    KeyPolicy policy = KeyPolicy.builder().key("k", List.of(a), List.of(), 1,
-        new DataKeyCacheLimits(Duration.ofHours(1), 1_000_000, 256 * 1024)).build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "k",
+                List.of(a),
+                List.of(),
+                1,
+                new DataKeyCacheLimits(Duration.ofHours(1), 1_000_000, 256 * 1024))
+            .build();
     try (Envelope e = fixture.envelope(policy)) {
       byte[] first = e.encrypt("k", new byte[10], ACME);
       ByteArrayOutputStream sink = new ByteArrayOutputStream();
       OutputStream open = e.encryptingStream("k", sink, ACME);
-      open.write(new byte[300 * 1024]);  // past maxBytes; the stream is still open
+      open.write(new byte[300 * 1024]); // past maxBytes; the stream is still open
       byte[] next = e.encrypt("k", new byte[10], ACME);
-      assertThat(wrappedKey(next)).as("a new data key once the stream crossed maxBytes")
+      assertThat(wrappedKey(next))
+          .as("a new data key once the stream crossed maxBytes")
           .isNotEqualTo(wrappedKey(first));
       open.close();
       assertThat(wrappedKey(sink.toByteArray())).isEqualTo(wrappedKey(first));
@@ -234,19 +252,28 @@ class CampaignRegressionTest {
   void byteArrayMessagesFromSixteenThreadsNeverExceedMaxBytesPerDataKey() throws Exception {
     String a = fixture.local("a");
     long maxBytes = 256 * 1024;
-    KeyPolicy policy = KeyPolicy.builder().key("k", List.of(a), List.of(), 1,
-        new DataKeyCacheLimits(Duration.ofHours(1), 1_000_000, maxBytes)).build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "k",
+                List.of(a),
+                List.of(),
+                1,
+                new DataKeyCacheLimits(Duration.ofHours(1), 1_000_000, maxBytes))
+            .build();
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try (Envelope e = fixture.envelope(policy)) {
       List<Future<List<byte[]>>> futures = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
-        futures.add(pool.submit(() -> {
-          List<byte[]> out = new ArrayList<>();
-          for (int i = 0; i < 100; i++) {
-            out.add(e.encrypt("k", new byte[3000 + i], Map.of()));
-          }
-          return out;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  List<byte[]> out = new ArrayList<>();
+                  for (int i = 0; i < 100; i++) {
+                    out.add(e.encrypt("k", new byte[3000 + i], Map.of()));
+                  }
+                  return out;
+                }));
       }
       Map<String, Long> bytesPerKey = new java.util.HashMap<>();
       for (Future<List<byte[]>> f : futures) {
@@ -283,23 +310,29 @@ class CampaignRegressionTest {
   @Test
   void truncationIsMalformedInTheHeaderAndAnAuthenticationFailureAfterIt() throws Exception {
     try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
-      for (byte[] sealed : List.of(e.encrypt("k", random(20_000, 7), ACME),
-          streamSeal(e, random(20_000, 8)))) {
+      for (byte[] sealed :
+          List.of(e.encrypt("k", random(20_000, 7), ACME), streamSeal(e, random(20_000, 8)))) {
         int headerLength = 6 + HeaderCodec.u16(sealed, 4);
         headerLength += 2 + HeaderCodec.u16(sealed, headerLength);
         for (int cut = 1; cut < sealed.length; cut += cut < headerLength + 80 ? 1 : 997) {
           byte[] cutOff = Arrays.copyOf(sealed, cut);
-          Class<? extends EnvelopeException> expected = cut < headerLength
-              ? MalformedEnvelopeException.class : AuthenticationException.class;
-          assertThatThrownBy(() -> e.decrypt(cutOff, ACME)).as("decrypt cut at %d", cut)
+          Class<? extends EnvelopeException> expected =
+              cut < headerLength ? MalformedEnvelopeException.class : AuthenticationException.class;
+          assertThatThrownBy(() -> e.decrypt(cutOff, ACME))
+              .as("decrypt cut at %d", cut)
               .isInstanceOf(expected);
-          assertThatThrownBy(() -> e.rewrap(cutOff)).as("rewrap cut at %d", cut)
+          assertThatThrownBy(() -> e.rewrap(cutOff))
+              .as("rewrap cut at %d", cut)
               .isInstanceOf(expected);
-          assertThatThrownBy(() -> {
-            try (InputStream in = e.decryptingStream(new ByteArrayInputStream(cutOff), ACME)) {
-              in.readAllBytes();
-            }
-          }).as("stream cut at %d", cut).isInstanceOf(expected);
+          assertThatThrownBy(
+                  () -> {
+                    try (InputStream in =
+                        e.decryptingStream(new ByteArrayInputStream(cutOff), ACME)) {
+                      in.readAllBytes();
+                    }
+                  })
+              .as("stream cut at %d", cut)
+              .isInstanceOf(expected);
         }
       }
     }
@@ -361,5 +394,4 @@ class CampaignRegressionTest {
     }
     throw new AssertionError("pattern not found");
   }
-
 }

@@ -51,40 +51,53 @@ class ConcurrencyStressTest {
     ExecutorService creators = Executors.newFixedThreadPool(THREADS);
     ExecutorService users = Executors.newFixedThreadPool(THREADS);
     AtomicInteger checked = new AtomicInteger();
-    try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a"), fixture.tink("b")))) {
+    try (Envelope e =
+        fixture.envelope(Fixture.policy("k", fixture.local("a"), fixture.tink("b")))) {
       List<CompletableFuture<Void>> all = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
         byte[] message = CampaignRegressionTest.random(1 + (i * 7919) % 70_000, i);
         boolean decrypting = i % 2 == 0;
         byte[] sealed = decrypting ? e.encrypt("k", message, CONTEXT) : null;
         // Created on one pool, used on the other, while both pools run one-shot calls.
-        CompletableFuture<Void> f = CompletableFuture
-            .supplyAsync(() -> {
-              oneShot(e, message);
-              if (decrypting) {
-                return new Handoff(e.decryptingStream(new ByteArrayInputStream(streamed(e, message)),
-                    CONTEXT), null, null);
-              }
-              ByteArrayOutputStream sink = new ByteArrayOutputStream();
-              return new Handoff(null, e.encryptingStream("k", sink, CONTEXT), sink);
-            }, creators)
-            .thenAcceptAsync(handoff -> {
-              try {
-                if (decrypting) {
-                  assertThat(readInPieces(handoff.in(), e, message)).isEqualTo(message);
-                } else {
-                  writeInPieces(handoff.out(), e, message);
-                  // Handed on once more: closed (final chunk sealed) back on a creator thread.
-                  CompletableFuture.runAsync(() -> close(handoff.out()), creators).join();
-                  assertThat(e.decrypt(handoff.sink().toByteArray(), CONTEXT)).isEqualTo(message);
-                }
-                assertThat(e.decrypt(sealed != null ? sealed : e.encrypt("k", message, CONTEXT),
-                    CONTEXT)).isEqualTo(message);
-                checked.incrementAndGet();
-              } catch (Throwable t) {
-                problems.add(t);
-              }
-            }, users);
+        CompletableFuture<Void> f =
+            CompletableFuture.supplyAsync(
+                    () -> {
+                      oneShot(e, message);
+                      if (decrypting) {
+                        return new Handoff(
+                            e.decryptingStream(
+                                new ByteArrayInputStream(streamed(e, message)), CONTEXT),
+                            null,
+                            null);
+                      }
+                      ByteArrayOutputStream sink = new ByteArrayOutputStream();
+                      return new Handoff(null, e.encryptingStream("k", sink, CONTEXT), sink);
+                    },
+                    creators)
+                .thenAcceptAsync(
+                    handoff -> {
+                      try {
+                        if (decrypting) {
+                          assertThat(readInPieces(handoff.in(), e, message)).isEqualTo(message);
+                        } else {
+                          writeInPieces(handoff.out(), e, message);
+                          // Handed on once more: closed (final chunk sealed) back on a creator
+                          // thread.
+                          CompletableFuture.runAsync(() -> close(handoff.out()), creators).join();
+                          assertThat(e.decrypt(handoff.sink().toByteArray(), CONTEXT))
+                              .isEqualTo(message);
+                        }
+                        assertThat(
+                                e.decrypt(
+                                    sealed != null ? sealed : e.encrypt("k", message, CONTEXT),
+                                    CONTEXT))
+                            .isEqualTo(message);
+                        checked.incrementAndGet();
+                      } catch (Throwable t) {
+                        problems.add(t);
+                      }
+                    },
+                    users);
         all.add(f);
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
@@ -106,9 +119,15 @@ class ConcurrencyStressTest {
 
   private void raceClose(int round) throws Exception {
     // maxMessages 3: new data keys, and so wraps on the wrap executor, all the time.
-    KeyPolicy policy = KeyPolicy.builder().key("k",
-        List.of(fixture.local("a" + round), fixture.tink("b" + round)), List.of(), 2,
-        new DataKeyCacheLimits(Duration.ofHours(1), 3, 1L << 40)).build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "k",
+                List.of(fixture.local("a" + round), fixture.tink("b" + round)),
+                List.of(),
+                2,
+                new DataKeyCacheLimits(Duration.ofHours(1), 3, 1L << 40))
+            .build();
     Envelope e = fixture.envelope(policy);
     byte[] message = CampaignRegressionTest.random(20_000, round);
     byte[] sealed = e.encrypt("k", message, CONTEXT);
@@ -120,34 +139,42 @@ class ConcurrencyStressTest {
     List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
     for (int t = 0; t < THREADS; t++) {
       int seed = t;
-      workers.add(pool.submit(() -> {
-        Random random = new Random(seed);
-        started.countDown();
-        int closedHere = 0;
-        while (closedHere < 20) {
-          try {
-            switch (random.nextInt(6)) {
-              case 0 -> assertThat(e.decrypt(e.encrypt("k", message, CONTEXT), CONTEXT))
-                  .isEqualTo(message);
-              case 1 -> assertThat(e.decrypt(sealed, CONTEXT)).isEqualTo(message);
-              case 2 -> assertThat(readAll(e.decryptingStream(
-                  new ByteArrayInputStream(streamedSealed), CONTEXT))).isEqualTo(message);
-              case 3 -> assertThat(e.decrypt(streamed(e, message), CONTEXT)).isEqualTo(message);
-              case 4 -> assertThat(e.decrypt(e.rewrap(sealed), CONTEXT)).isEqualTo(message);
-              default -> e.checkKek("k", policy.key("k").orElseThrow().keks().get(0));
-            }
-            succeeded.incrementAndGet();
-          } catch (EnvelopeClosedException closed) {
-            closedHere++;
-            closedSeen.incrementAndGet();
-          } catch (EnvelopeException typed) {
-            // Typed and allowed (a KEK closed under a call in flight reads as unavailable).
-          } catch (Throwable untyped) {
-            problems.add(untyped);
-            return;
-          }
-        }
-      }));
+      workers.add(
+          pool.submit(
+              () -> {
+                Random random = new Random(seed);
+                started.countDown();
+                int closedHere = 0;
+                while (closedHere < 20) {
+                  try {
+                    switch (random.nextInt(6)) {
+                      case 0 ->
+                          assertThat(e.decrypt(e.encrypt("k", message, CONTEXT), CONTEXT))
+                              .isEqualTo(message);
+                      case 1 -> assertThat(e.decrypt(sealed, CONTEXT)).isEqualTo(message);
+                      case 2 ->
+                          assertThat(
+                                  readAll(
+                                      e.decryptingStream(
+                                          new ByteArrayInputStream(streamedSealed), CONTEXT)))
+                              .isEqualTo(message);
+                      case 3 ->
+                          assertThat(e.decrypt(streamed(e, message), CONTEXT)).isEqualTo(message);
+                      case 4 -> assertThat(e.decrypt(e.rewrap(sealed), CONTEXT)).isEqualTo(message);
+                      default -> e.checkKek("k", policy.key("k").orElseThrow().keks().get(0));
+                    }
+                    succeeded.incrementAndGet();
+                  } catch (EnvelopeClosedException closed) {
+                    closedHere++;
+                    closedSeen.incrementAndGet();
+                  } catch (EnvelopeException typed) {
+                    // Typed and allowed (a KEK closed under a call in flight reads as unavailable).
+                  } catch (Throwable untyped) {
+                    problems.add(untyped);
+                    return;
+                  }
+                }
+              }));
     }
     started.await();
     Thread.sleep(150);
@@ -181,7 +208,8 @@ class ConcurrencyStressTest {
   }
 
   /** Reads in small pieces with one-shot calls between them, on whatever thread this is. */
-  private static byte[] readInPieces(InputStream in, Envelope e, byte[] message) throws IOException {
+  private static byte[] readInPieces(InputStream in, Envelope e, byte[] message)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[4099];
     int n;
@@ -193,7 +221,8 @@ class ConcurrencyStressTest {
     return out.toByteArray();
   }
 
-  private static void writeInPieces(OutputStream out, Envelope e, byte[] message) throws IOException {
+  private static void writeInPieces(OutputStream out, Envelope e, byte[] message)
+      throws IOException {
     for (int i = 0; i < message.length; i += 5003) {
       out.write(message, i, Math.min(5003, message.length - i));
       oneShot(e, message);

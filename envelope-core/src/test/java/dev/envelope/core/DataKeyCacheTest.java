@@ -40,11 +40,17 @@ class DataKeyCacheTest {
     return envelope(limits, LocalConfig.empty(), 2, keks);
   }
 
-  private static Envelope envelope(DataKeyCacheLimits limits, LocalConfig config, int minWrap,
-      String... keks) {
-    KeyPolicy policy = KeyPolicy.builder()
-        .key("k", List.of(keks), List.of(), Math.min(minWrap, keks.length), limits).build();
-    return Envelope.builder().policy(policy).localConfig(config).provider(new MemoryKekProvider()).build();
+  private static Envelope envelope(
+      DataKeyCacheLimits limits, LocalConfig config, int minWrap, String... keks) {
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key("k", List.of(keks), List.of(), Math.min(minWrap, keks.length), limits)
+            .build();
+    return Envelope.builder()
+        .policy(policy)
+        .localConfig(config)
+        .provider(new MemoryKekProvider())
+        .build();
   }
 
   private static DataKeyCacheLimits limits(long maxMessages) {
@@ -90,10 +96,11 @@ class DataKeyCacheTest {
       try {
         List<Future<byte[]>> results = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-          Callable<byte[]> task = () -> {
-            start.await();
-            return e.encrypt("k", MESSAGE, Map.of());
-          };
+          Callable<byte[]> task =
+              () -> {
+                start.await();
+                return e.encrypt("k", MESSAGE, Map.of());
+              };
           results.add(pool.submit(task));
         }
         start.countDown();
@@ -119,10 +126,12 @@ class DataKeyCacheTest {
       try {
         List<Future<byte[]>> results = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-          results.add(pool.submit(() -> {
-            start.await();
-            return e.decrypt(sealed, Map.of());
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    return e.decrypt(sealed, Map.of());
+                  }));
         }
         start.countDown();
         for (Future<byte[]> f : results) {
@@ -143,7 +152,7 @@ class DataKeyCacheTest {
       e.decrypt(sealed, Map.of());
       e.decrypt(sealed, Map.of());
       assertThat(e.stats().unwrapCalls(A)).isEqualTo(1);
-      Thread.sleep(1500);  // the TTL, plus the scheduler's tick
+      Thread.sleep(1500); // the TTL, plus the scheduler's tick
       e.decrypt(sealed, Map.of());
       assertThat(e.stats().unwrapCalls(A)).isEqualTo(2);
       assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed()).as("the expired key").isTrue();
@@ -166,7 +175,7 @@ class DataKeyCacheTest {
   void aDataKeyIsReplacedAfterMaxBytes() {
     try (Envelope e = envelope(new DataKeyCacheLimits(Duration.ofHours(1), 1000, 250), A)) {
       for (int i = 0; i < 3; i++) {
-        e.encrypt("k", MESSAGE, Map.of());  // 100 bytes each: two fit in 250
+        e.encrypt("k", MESSAGE, Map.of()); // 100 bytes each: two fit in 250
       }
       assertThat(e.stats().wrapCalls(A)).isEqualTo(2);
     }
@@ -192,9 +201,13 @@ class DataKeyCacheTest {
       reader.decrypt(sealed, Map.of());
       assertThat(MemoryKekProvider.SEEN_KEYS).hasSize(2);
       assertThat(MemoryKekProvider.SEEN_KEYS.get(0).isDestroyed()).as("encrypt side").isTrue();
-      assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed()).as("decrypt side, open").isFalse();
+      assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed())
+          .as("decrypt side, open")
+          .isFalse();
     }
-    assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed()).as("decrypt side, closed").isTrue();
+    assertThat(MemoryKekProvider.SEEN_KEYS.get(1).isDestroyed())
+        .as("decrypt side, closed")
+        .isTrue();
   }
 
   @Test
@@ -221,7 +234,8 @@ class DataKeyCacheTest {
     }
     try (Envelope e = envelope(limits(1_000_000), fast, 2, A, B)) {
       assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of()))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, k -> assertThat(k.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, k -> assertThat(k.retryable()).isTrue())
           .hasMessageContaining("memory://b: did not wrap within wrapTimeout PT0.3S");
     }
   }
@@ -229,33 +243,48 @@ class DataKeyCacheTest {
   @Test
   void aFailedWrapIsNotCachedAndIsRetried() {
     try (Envelope e = envelope(limits(1_000_000), LocalConfig.empty(), 1, "local://absent")) {
-      assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of())).isInstanceOf(KeyUnavailableException.class);
-      assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of())).isInstanceOf(KeyUnavailableException.class);
+      assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of()))
+          .isInstanceOf(KeyUnavailableException.class);
+      assertThatThrownBy(() -> e.encrypt("k", MESSAGE, Map.of()))
+          .isInstanceOf(KeyUnavailableException.class);
       assertThat(e.stats().encryptCacheMisses()).isEqualTo(2);
     }
   }
 
   @Test
   void policyDataKeyCacheParsesAndEnforcesHardCaps() {
-    KeyPolicy p = KeyPolicy.parse("""
+    KeyPolicy p =
+        KeyPolicy.parse(
+            """
         version: 1
         keys:
           k:
             keks: [local://a]
             dataKeyCache: { maxAge: PT1M, maxMessages: 5000, maxBytes: 2GiB }
-        """, "p.yaml");
+        """,
+            "p.yaml");
     assertThat(p.key("k").orElseThrow().dataKeyCache())
         .isEqualTo(new DataKeyCacheLimits(Duration.ofMinutes(1), 5000, 2L << 30));
-    assertThatThrownBy(() -> KeyPolicy.parse(
-            "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxMessages: 4294967296}}}", "p.yaml"))
+    assertThatThrownBy(
+            () ->
+                KeyPolicy.parse(
+                    "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxMessages: 4294967296}}}",
+                    "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
-        .hasMessageContaining("p.yaml: keys.k.dataKeyCache: dataKeyCache.maxMessages must be in 1..2147483648");
-    assertThatThrownBy(() -> KeyPolicy.parse(
-            "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxAge: 5 minutes}}}", "p.yaml"))
+        .hasMessageContaining(
+            "p.yaml: keys.k.dataKeyCache: dataKeyCache.maxMessages must be in 1..2147483648");
+    assertThatThrownBy(
+            () ->
+                KeyPolicy.parse(
+                    "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxAge: 5 minutes}}}",
+                    "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageContaining("keys.k.dataKeyCache.maxAge: not an ISO-8601 duration");
-    assertThatThrownBy(() -> KeyPolicy.parse(
-            "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxBytes: 2GB}}}", "p.yaml"))
+    assertThatThrownBy(
+            () ->
+                KeyPolicy.parse(
+                    "version: 1\nkeys: {k: {keks: [local://a], dataKeyCache: {maxBytes: 2GB}}}",
+                    "p.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageContaining("keys.k.dataKeyCache.maxBytes: must be a whole number of bytes");
   }

@@ -51,7 +51,8 @@ class EnvelopeFuzzTest {
     KeyPolicy policy = GOLDEN.policy;
 
     EnvelopeInfo info = typed(() -> Envelope.inspect(input, policy));
-    EnvelopeInfo streamedInfo = typed(() -> Envelope.inspect(new ByteArrayInputStream(input), policy));
+    EnvelopeInfo streamedInfo =
+        typed(() -> Envelope.inspect(new ByteArrayInputStream(input), policy));
     assertThat(streamedInfo == null).as("inspect byte[] vs stream").isEqualTo(info == null);
     if (info != null) {
       assertThat(streamedInfo.logicalKeyId()).isEqualTo(info.logicalKeyId());
@@ -62,14 +63,18 @@ class EnvelopeFuzzTest {
 
     byte[] plaintext = typed(() -> envelope.decrypt(input, context));
     if (plaintext != null) {
-      assertThat(GOLDEN.plaintexts).as("decrypt opened to a plaintext nobody sealed")
+      assertThat(GOLDEN.plaintexts)
+          .as("decrypt opened to a plaintext nobody sealed")
           .contains(sha256(plaintext));
     }
-    byte[] streamed = typed(() -> {
-      try (InputStream in = envelope.decryptingStream(new ByteArrayInputStream(input), context)) {
-        return in.readAllBytes();
-      }
-    });
+    byte[] streamed =
+        typed(
+            () -> {
+              try (InputStream in =
+                  envelope.decryptingStream(new ByteArrayInputStream(input), context)) {
+                return in.readAllBytes();
+              }
+            });
     assertThat(streamed).as("decryptingStream vs decrypt").isEqualTo(plaintext);
 
     byte[] rewrapped = typed(() -> envelope.rewrap(input));
@@ -78,10 +83,12 @@ class EnvelopeFuzzTest {
       assertThat(envelope.decrypt(rewrapped, context)).isEqualTo(plaintext);
     }
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    Boolean streamRewrapped = typed(() -> {
-      envelope.rewrap(new ByteArrayInputStream(input), sink);
-      return Boolean.TRUE;
-    });
+    Boolean streamRewrapped =
+        typed(
+            () -> {
+              envelope.rewrap(new ByteArrayInputStream(input), sink);
+              return Boolean.TRUE;
+            });
     assertThat(streamRewrapped != null).as("rewrap stream vs byte[]").isEqualTo(rewrapped != null);
     if (streamRewrapped != null) {
       assertThat(envelope.decrypt(sink.toByteArray(), context)).isEqualTo(plaintext);
@@ -126,19 +133,25 @@ class EnvelopeFuzzTest {
         for (String name : List.of("golden.key", "golden-tink.json")) {
           Path file = keys.resolve(name);
           Files.write(file, read("keys/" + name));
-          Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+          Files.setPosixFilePermissions(
+              file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
           file.toFile().deleteOnExit();
         }
-        KeyPolicy policy = KeyPolicy.parse(new String(read("policy.yaml"),
-            java.nio.charset.StandardCharsets.UTF_8), "golden policy.yaml");
-        LocalConfig config = LocalConfig.builder()
-            .provider("local", Map.of("dir", keys.toString()))
-            .provider("tink-keyset", Map.of("dir", keys.toString()))
-            .build();
-        Golden golden = new Golden(policy,
-            Envelope.builder().policy(policy).localConfig(config).build());
-        List<Map<String, Object>> manifest = new ObjectMapper().readValue(read("manifest.json"),
-            new TypeReference<List<Map<String, Object>>>() {});
+        KeyPolicy policy =
+            KeyPolicy.parse(
+                new String(read("policy.yaml"), java.nio.charset.StandardCharsets.UTF_8),
+                "golden policy.yaml");
+        LocalConfig config =
+            LocalConfig.builder()
+                .provider("local", Map.of("dir", keys.toString()))
+                .provider("tink-keyset", Map.of("dir", keys.toString()))
+                .build();
+        Golden golden =
+            new Golden(policy, Envelope.builder().policy(policy).localConfig(config).build());
+        List<Map<String, Object>> manifest =
+            new ObjectMapper()
+                .readValue(
+                    read("manifest.json"), new TypeReference<List<Map<String, Object>>>() {});
         for (Map<String, Object> entry : manifest) {
           golden.plaintexts.add(sha256(read((String) entry.get("plaintext"))));
         }

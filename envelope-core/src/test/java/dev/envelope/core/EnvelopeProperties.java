@@ -1,9 +1,9 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.HeaderCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.envelope.core.format.HeaderCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,29 +24,34 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Properties of the whole envelope through the public API, with real local and Tink KEKs: round
- * trips over sizes, contexts, recipient counts and both APIs; no change, truncation or extension
- * of an envelope ever yields a different plaintext or an untyped error.
+ * trips over sizes, contexts, recipient counts and both APIs; no change, truncation or extension of
+ * an envelope ever yields a different plaintext or an untyped error.
  */
 class EnvelopeProperties {
   private static final List<String> KEY_IDS = List.of("r1", "r2", "r3", "r4");
   private static Fixture fixture;
   private static Envelope envelope;
+
   /** Seals byte[] messages with Cobblestone-256 instead of A256GCM (no buffered body). */
   private static Envelope cobblestoneEnvelope;
 
   @BeforeContainer
   static void setUp() {
     fixture = new Fixture();
-    List<String> keks = List.of(
-        fixture.local("a"), fixture.tink("b"), fixture.local("c"), fixture.tink("d"));
+    List<String> keks =
+        List.of(fixture.local("a"), fixture.tink("b"), fixture.local("c"), fixture.tink("d"));
     KeyPolicy.Builder policy = KeyPolicy.builder();
     for (int n = 1; n <= 4; n++) {
       policy.key("r" + n, keks.subList(0, n), List.of());
     }
     KeyPolicy built = policy.build();
     envelope = fixture.envelope(built);
-    cobblestoneEnvelope = Envelope.builder().policy(built).localConfig(fixture.config())
-        .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(0).build()).build();
+    cobblestoneEnvelope =
+        Envelope.builder()
+            .policy(built)
+            .localConfig(fixture.config())
+            .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(0).build())
+            .build();
   }
 
   @AfterContainer
@@ -59,17 +64,20 @@ class EnvelopeProperties {
   @Provide
   Arbitrary<Integer> sizes() {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, Arbitraries.of(0, 1, 15, 16, 17, 1024, 16383, 16384, 16385,
-            32767, 32768, 32769, 49152)),
+        net.jqwik.api.Tuple.of(
+            6,
+            Arbitraries.of(
+                0, 1, 15, 16, 17, 1024, 16383, 16384, 16385, 32767, 32768, 32769, 49152)),
         net.jqwik.api.Tuple.of(8, Arbitraries.integers().between(0, 70_000)),
         net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1 << 20, 5 << 20)));
   }
 
   @Provide
   Arbitrary<Map<String, String>> contexts() {
-    Arbitrary<String> keys = Arbitraries.strings().ofMinLength(1).ofMaxLength(20)
-        .filter(HeaderCodec::isWellFormed);
-    Arbitrary<String> values = Arbitraries.strings().ofMaxLength(60).filter(HeaderCodec::isWellFormed);
+    Arbitrary<String> keys =
+        Arbitraries.strings().ofMinLength(1).ofMaxLength(20).filter(HeaderCodec::isWellFormed);
+    Arbitrary<String> values =
+        Arbitraries.strings().ofMaxLength(60).filter(HeaderCodec::isWellFormed);
     return Arbitraries.maps(keys, values).ofMaxSize(6);
   }
 
@@ -81,18 +89,25 @@ class EnvelopeProperties {
       @ForAll boolean sealWithStream,
       @ForAll boolean cobblestoneForBytes,
       @ForAll boolean openWithStream,
-      @ForAll long seed) throws IOException {
+      @ForAll long seed)
+      throws IOException {
     byte[] plaintext = randomBytes(size, seed);
     String key = KEY_IDS.get(recipients - 1);
-    byte[] sealed = sealWithStream
-        ? sealStreaming(key, plaintext, context, new Random(seed))
-        : (cobblestoneForBytes ? cobblestoneEnvelope : envelope).encrypt(key, plaintext, context);
-    assertThat(Envelope.inspect(sealed).algorithm()).isEqualTo(
-        sealWithStream || cobblestoneForBytes ? BodyAlgorithm.COBBLESTONE_256 : BodyAlgorithm.A256GCM);
+    byte[] sealed =
+        sealWithStream
+            ? sealStreaming(key, plaintext, context, new Random(seed))
+            : (cobblestoneForBytes ? cobblestoneEnvelope : envelope)
+                .encrypt(key, plaintext, context);
+    assertThat(Envelope.inspect(sealed).algorithm())
+        .isEqualTo(
+            sealWithStream || cobblestoneForBytes
+                ? BodyAlgorithm.COBBLESTONE_256
+                : BodyAlgorithm.A256GCM);
 
-    byte[] opened = openWithStream
-        ? openStreaming(sealed, context, new Random(~seed))
-        : envelope.decrypt(sealed, context);
+    byte[] opened =
+        openWithStream
+            ? openStreaming(sealed, context, new Random(~seed))
+            : envelope.decrypt(sealed, context);
 
     assertThat(opened).isEqualTo(plaintext);
     EnvelopeInfo info = Envelope.inspect(sealed);
@@ -112,8 +127,9 @@ class EnvelopeProperties {
       @ForAll long seed) {
     byte[] plaintext = randomBytes(size, seed);
     Map<String, String> context = Map.of("tenant", "acme");
-    byte[] sealed = (cobblestone ? cobblestoneEnvelope : envelope)
-        .encrypt(KEY_IDS.get(recipients - 1), plaintext, context);
+    byte[] sealed =
+        (cobblestone ? cobblestoneEnvelope : envelope)
+            .encrypt(KEY_IDS.get(recipients - 1), plaintext, context);
     int position = where % sealed.length;
     byte[] tampered = sealed.clone();
     tampered[position] ^= (byte) xor;
@@ -152,8 +168,9 @@ class EnvelopeProperties {
       @ForAll boolean cobblestone,
       @ForAll long seed) {
     byte[] plaintext = randomBytes(size, seed);
-    byte[] sealed = (cobblestone ? cobblestoneEnvelope : envelope)
-        .encrypt(KEY_IDS.get(recipients - 1), plaintext, Map.of());
+    byte[] sealed =
+        (cobblestone ? cobblestoneEnvelope : envelope)
+            .encrypt(KEY_IDS.get(recipients - 1), plaintext, Map.of());
     byte[] changed;
     if (extend && appended.length > 0) {
       changed = Arrays.copyOf(sealed, sealed.length + appended.length);
@@ -189,11 +206,13 @@ class EnvelopeProperties {
 
   @Property(tries = 1500)
   void mutatedHeadersGiveOnlyTypedErrors(
-      @ForAll @IntRange(min = 1, max = 6) int mutations, @ForAll boolean cobblestone,
+      @ForAll @IntRange(min = 1, max = 6) int mutations,
+      @ForAll boolean cobblestone,
       @ForAll long seed) {
     Random random = new Random(seed);
     byte[] plaintext = randomBytes(100, seed);
-    byte[] original = (cobblestone ? cobblestoneEnvelope : envelope).encrypt("r2", plaintext, Map.of("k", "v"));
+    byte[] original =
+        (cobblestone ? cobblestoneEnvelope : envelope).encrypt("r2", plaintext, Map.of("k", "v"));
     byte[] sealed = original.clone();
     int headerEnd = Envelope.inspect(sealed).headerBytes();
     for (int i = 0; i < mutations; i++) {
@@ -219,7 +238,9 @@ class EnvelopeProperties {
    */
   private static byte[] tryOpen(byte[] bytes, Map<String, String> context, boolean stream) {
     try {
-      return stream ? openStreaming(bytes, context, new Random(bytes.length)) : envelope.decrypt(bytes, context);
+      return stream
+          ? openStreaming(bytes, context, new Random(bytes.length))
+          : envelope.decrypt(bytes, context);
     } catch (MalformedEnvelopeException | AuthenticationException e) {
       assertThat(e.getMessage()).isNotBlank();
       return null;

@@ -1,11 +1,11 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.HeaderCodec;
-import dev.envelope.core.format.KekUris;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.envelope.core.EnvelopeInfo.KekStatus;
+import dev.envelope.core.format.HeaderCodec;
+import dev.envelope.core.format.KekUris;
 import dev.envelope.core.local.LocalKekProvider;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,11 +24,12 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The facade's behaviour by operation, one named test per feature and per bad input; names say
- * what happens, in one style (no underscores).
+ * The facade's behaviour by operation, one named test per feature and per bad input; names say what
+ * happens, in one style (no underscores).
  */
 class EnvelopeTest {
-  private static final byte[] MESSAGE = "four score and seven years ago".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] MESSAGE =
+      "four score and seven years ago".getBytes(StandardCharsets.UTF_8);
   private static final Map<String, String> ACME = Map.of("tenant", "acme");
 
   private Fixture fixture;
@@ -100,7 +101,8 @@ class EnvelopeTest {
     @Test
     void minWrapLetsEncryptSucceedWhenSomeKeksFail() {
       String a = fixture.local("a");
-      KeyPolicy policy = KeyPolicy.builder().key("k", List.of(a, "local://absent"), List.of(), 1).build();
+      KeyPolicy policy =
+          KeyPolicy.builder().key("k", List.of(a, "local://absent"), List.of(), 1).build();
       try (Envelope e = fixture.envelope(policy)) {
         byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
         assertThat(Envelope.inspect(sealed, policy).recipients())
@@ -111,9 +113,12 @@ class EnvelopeTest {
 
     @Test
     void byteApiUsesCobblestoneAboveTheBufferedBodyLimit() {
-      try (Envelope e = Envelope.builder().policy(Fixture.policy("k", fixture.local("a")))
-          .localConfig(fixture.config())
-          .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(1000).build()).build()) {
+      try (Envelope e =
+          Envelope.builder()
+              .policy(Fixture.policy("k", fixture.local("a")))
+              .localConfig(fixture.config())
+              .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(1000).build())
+              .build()) {
         assertThat(Envelope.inspect(e.encrypt("k", new byte[1000], Map.of())).algorithm())
             .isEqualTo(BodyAlgorithm.A256GCM);
         assertThat(Envelope.inspect(e.encrypt("k", new byte[1001], Map.of())).algorithm())
@@ -170,8 +175,12 @@ class EnvelopeTest {
     @Test
     void triesPreferredRecipientsFirst() {
       KeyPolicy policy = Fixture.policy("k", "memory://one", "memory://two");
-      try (Envelope e = Envelope.builder().policy(policy).provider(new MemoryKekProvider())
-          .localConfig(LocalConfig.builder().prefer("memory://two").build()).build()) {
+      try (Envelope e =
+          Envelope.builder()
+              .policy(policy)
+              .provider(new MemoryKekProvider())
+              .localConfig(LocalConfig.builder().prefer("memory://two").build())
+              .build()) {
         byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
         MemoryKekProvider.CALLS.clear();
         e.decrypt(sealed, Map.of());
@@ -182,13 +191,16 @@ class EnvelopeTest {
     @Test
     void fallsBackWhenTheFirstRecipientFails() {
       KeyPolicy policy = Fixture.policy("k", "memory://one", "memory://two");
-      try (Envelope e = Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
+      try (Envelope e =
+          Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
         byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
-        MemoryKekProvider.UNWRAP_FAILURES.put("memory://one",
+        MemoryKekProvider.UNWRAP_FAILURES.put(
+            "memory://one",
             () -> new KeyUnavailableException("memory://one: KMS unreachable", true));
         MemoryKekProvider.CALLS.clear();
         assertThat(e.decrypt(sealed, Map.of())).isEqualTo(MESSAGE);
-        assertThat(MemoryKekProvider.CALLS).containsExactly("unwrap memory://one", "unwrap memory://two");
+        assertThat(MemoryKekProvider.CALLS)
+            .containsExactly("unwrap memory://one", "unwrap memory://two");
       }
     }
 
@@ -207,13 +219,19 @@ class EnvelopeTest {
     @Test
     void neverOpensAKekThePolicyDoesNotName() {
       byte[] sealed;
-      try (Envelope attacker = Envelope.builder().policy(Fixture.policy("k", "memory://attacker"))
-          .provider(new MemoryKekProvider()).build()) {
+      try (Envelope attacker =
+          Envelope.builder()
+              .policy(Fixture.policy("k", "memory://attacker"))
+              .provider(new MemoryKekProvider())
+              .build()) {
         sealed = attacker.encrypt("k", MESSAGE, Map.of());
       }
       MemoryKekProvider.CALLS.clear();
-      try (Envelope victim = Envelope.builder().policy(Fixture.policy("k", "memory://victim"))
-          .provider(new MemoryKekProvider()).build()) {
+      try (Envelope victim =
+          Envelope.builder()
+              .policy(Fixture.policy("k", "memory://victim"))
+              .provider(new MemoryKekProvider())
+              .build()) {
         assertThatThrownBy(() -> victim.decrypt(sealed, Map.of()))
             .isInstanceOf(KeyUnavailableException.class)
             .hasMessageContaining("none of the envelope's 1 recipients is a KEK");
@@ -253,21 +271,30 @@ class EnvelopeTest {
             .isInstanceOf(AuthenticationException.class)
             .hasMessageContaining("did not authenticate under local://a")
             .satisfies(t -> assertNoSecrets(t.getMessage(), keyBytes))
-            .satisfies(t -> assertThat(((AuthenticationException) t).recipientFailures()).hasSize(1));
+            .satisfies(
+                t -> assertThat(((AuthenticationException) t).recipientFailures()).hasSize(1));
       }
     }
 
     @Test
     void recipientSwappedFromAnotherEnvelopeFails() {
-      KeyPolicy onePerDek = KeyPolicy.builder().key("k", List.of(fixture.local("a")), List.of(), 1,
-          new DataKeyCacheLimits(java.time.Duration.ofMinutes(1), 1, 1 << 20)).build();
+      KeyPolicy onePerDek =
+          KeyPolicy.builder()
+              .key(
+                  "k",
+                  List.of(fixture.local("a")),
+                  List.of(),
+                  1,
+                  new DataKeyCacheLimits(java.time.Duration.ofMinutes(1), 1, 1 << 20))
+              .build();
       try (Envelope e = fixture.envelope(onePerDek)) {
         byte[] one = e.encrypt("k", MESSAGE, Map.of());
         byte[] two = e.encrypt("k", MESSAGE, Map.of());
         int recipientsStart = HeaderCodec.PREFIX_BYTES + HeaderCodec.u16(one, 4);
         int headerEnd = Envelope.inspect(one).headerBytes();
         byte[] spliced = one.clone();
-        System.arraycopy(two, recipientsStart, spliced, recipientsStart, headerEnd - recipientsStart);
+        System.arraycopy(
+            two, recipientsStart, spliced, recipientsStart, headerEnd - recipientsStart);
         assertThat(spliced).isNotEqualTo(one);
         assertThatThrownBy(() -> e.decrypt(spliced, Map.of()))
             .isInstanceOf(AuthenticationException.class)
@@ -299,25 +326,30 @@ class EnvelopeTest {
       try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("b")))) {
         assertThatThrownBy(() -> e.decrypt(sealed, Map.of()))
             .isInstanceOf(KeyUnavailableException.class)
-            .hasMessageContaining("none of the envelope's 1 recipients is a KEK that the key policy allows");
+            .hasMessageContaining(
+                "none of the envelope's 1 recipients is a KEK that the key policy allows");
       }
     }
 
     @Test
     void kmsUnreachableIsRetryableAndListsEachRecipient() {
       KeyPolicy policy = Fixture.policy("k", "memory://one", "memory://two");
-      try (Envelope e = Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
+      try (Envelope e =
+          Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
         byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
-        MemoryKekProvider.UNWRAP_FAILURES.put("memory://one",
-            () -> new KeyUnavailableException("connect timed out", true));
-        MemoryKekProvider.UNWRAP_FAILURES.put("memory://two",
-            () -> new KeyUnavailableException("access denied", false));
+        MemoryKekProvider.UNWRAP_FAILURES.put(
+            "memory://one", () -> new KeyUnavailableException("connect timed out", true));
+        MemoryKekProvider.UNWRAP_FAILURES.put(
+            "memory://two", () -> new KeyUnavailableException("access denied", false));
         assertThatThrownBy(() -> e.decrypt(sealed, Map.of()))
-            .isInstanceOfSatisfying(KeyUnavailableException.class, k -> {
-              assertThat(k.retryable()).isTrue();
-              assertThat(k.recipientFailures()).extracting(RecipientFailure::kek)
-                  .containsExactly("memory://one", "memory://two");
-            })
+            .isInstanceOfSatisfying(
+                KeyUnavailableException.class,
+                k -> {
+                  assertThat(k.retryable()).isTrue();
+                  assertThat(k.recipientFailures())
+                      .extracting(RecipientFailure::kek)
+                      .containsExactly("memory://one", "memory://two");
+                })
             .hasMessageContaining("memory://one: connect timed out")
             .hasMessageContaining("memory://two: access denied");
       }
@@ -327,7 +359,8 @@ class EnvelopeTest {
     void providerAbsentFails() {
       KeyPolicy policy = Fixture.policy("k", "memory://m");
       byte[] sealed;
-      try (Envelope e = Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
+      try (Envelope e =
+          Envelope.builder().policy(policy).provider(new MemoryKekProvider()).build()) {
         sealed = e.encrypt("k", MESSAGE, Map.of());
       }
       try (Envelope e = Envelope.builder().policy(policy).build()) {
@@ -344,7 +377,8 @@ class EnvelopeTest {
       try (Envelope e = fixture.envelope(Fixture.policy("k", a))) {
         sealed = e.encrypt("k", MESSAGE, Map.of());
       }
-      try (Fixture empty = new Fixture(); Envelope e = empty.envelope(Fixture.policy("k", a))) {
+      try (Fixture empty = new Fixture();
+          Envelope e = empty.envelope(Fixture.policy("k", a))) {
         assertThatThrownBy(() -> e.decrypt(sealed, Map.of()))
             .isInstanceOf(KeyUnavailableException.class)
             .hasMessageContaining("key file of local://a was not found");
@@ -354,7 +388,8 @@ class EnvelopeTest {
     @Test
     void notAnEnvelopeFails() {
       try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
-        assertThatThrownBy(() -> e.decrypt("hello world".getBytes(StandardCharsets.UTF_8), Map.of()))
+        assertThatThrownBy(
+                () -> e.decrypt("hello world".getBytes(StandardCharsets.UTF_8), Map.of()))
             .isInstanceOf(MalformedEnvelopeException.class)
             .hasMessageContaining("magic bytes");
         assertThatThrownBy(() -> e.decrypt(new byte[0], Map.of()))
@@ -401,14 +436,15 @@ class EnvelopeTest {
     @Test
     void headerLengthBeyondLimitFailsBeforeReading() {
       byte[] prefix = {'E', 'N', 'V', 1, (byte) 0xff, (byte) 0xff};
-      InputStream endless = new InputStream() {
-        int served;
+      InputStream endless =
+          new InputStream() {
+            int served;
 
-        @Override
-        public int read() {
-          return served < prefix.length ? prefix[served++] & 0xff : 0;
-        }
-      };
+            @Override
+            public int read() {
+              return served < prefix.length ? prefix[served++] & 0xff : 0;
+            }
+          };
       try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
         assertThatThrownBy(() -> e.decryptingStream(endless, Map.of()))
             .isInstanceOf(MalformedEnvelopeException.class)
@@ -423,9 +459,12 @@ class EnvelopeTest {
         keks.add(fixture.local("k" + i));
       }
       try (Envelope wide = fixture.envelope(Fixture.policy("k", keks.toArray(String[]::new)));
-          Envelope narrow = Envelope.builder().policy(Fixture.policy("k", keks.toArray(String[]::new)))
-              .localConfig(fixture.config())
-              .limits(EnvelopeLimits.builder().maxRecipients(4).build()).build()) {
+          Envelope narrow =
+              Envelope.builder()
+                  .policy(Fixture.policy("k", keks.toArray(String[]::new)))
+                  .localConfig(fixture.config())
+                  .limits(EnvelopeLimits.builder().maxRecipients(4).build())
+                  .build()) {
         byte[] sealed = wide.encrypt("k", MESSAGE, Map.of());
         assertThatThrownBy(() -> narrow.decrypt(sealed, Map.of()))
             .isInstanceOf(MalformedEnvelopeException.class)
@@ -446,7 +485,8 @@ class EnvelopeTest {
           out.write(plaintext);
         }
         assertThat(e.decrypt(sink.toByteArray(), ACME)).isEqualTo(plaintext);
-        try (InputStream in = e.decryptingStream(new ByteArrayInputStream(sink.toByteArray()), ACME)) {
+        try (InputStream in =
+            e.decryptingStream(new ByteArrayInputStream(sink.toByteArray()), ACME)) {
           assertThat(in.readAllBytes()).isEqualTo(plaintext);
         }
       }
@@ -463,7 +503,8 @@ class EnvelopeTest {
         }
         byte[] cobblestone = streamed.toByteArray();
         assertThat(Envelope.inspect(gcm).algorithm()).isEqualTo(BodyAlgorithm.A256GCM);
-        assertThat(Envelope.inspect(cobblestone).algorithm()).isEqualTo(BodyAlgorithm.COBBLESTONE_256);
+        assertThat(Envelope.inspect(cobblestone).algorithm())
+            .isEqualTo(BodyAlgorithm.COBBLESTONE_256);
         for (byte[] sealed : List.of(gcm, cobblestone)) {
           assertThat(e.decrypt(sealed, ACME)).isEqualTo(plaintext);
           try (InputStream in = e.decryptingStream(new ByteArrayInputStream(sealed), ACME)) {
@@ -481,8 +522,12 @@ class EnvelopeTest {
       try (Envelope e = fixture.envelope(Fixture.policy("k", a))) {
         sealed = e.encrypt("k", new byte[5000], Map.of());
       }
-      try (Envelope small = Envelope.builder().policy(Fixture.policy("k", a)).localConfig(fixture.config())
-          .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(4096).build()).build()) {
+      try (Envelope small =
+          Envelope.builder()
+              .policy(Fixture.policy("k", a))
+              .localConfig(fixture.config())
+              .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(4096).build())
+              .build()) {
         assertThatThrownBy(() -> small.decryptingStream(new ByteArrayInputStream(sealed), Map.of()))
             .isInstanceOf(MalformedEnvelopeException.class)
             .hasMessageContaining("EnvelopeLimits.maxBufferedBodyBytes");
@@ -522,7 +567,8 @@ class EnvelopeTest {
           .isEqualTo(Arrays.copyOfRange(sealed, sealed.length - oldBody, sealed.length));
       try (Envelope after = fixture.envelope(Fixture.policy("k", next))) {
         assertThat(after.decrypt(rewrapped, ACME)).isEqualTo(MESSAGE);
-        assertThatThrownBy(() -> after.decrypt(sealed, ACME)).isInstanceOf(KeyUnavailableException.class);
+        assertThatThrownBy(() -> after.decrypt(sealed, ACME))
+            .isInstanceOf(KeyUnavailableException.class);
       }
     }
   }
@@ -546,9 +592,11 @@ class EnvelopeTest {
       assertThat(info.context()).isEqualTo(ACME);
       assertThat(info.plaintextBytes()).isEqualTo(40_000);
       assertThat(info.bodyBytes()).isEqualTo(sealed.length - info.headerBytes());
-      assertThat(info.recipients()).extracting(r -> r.wrapAlgorithm().name())
+      assertThat(info.recipients())
+          .extracting(r -> r.wrapAlgorithm().name())
           .containsExactly("A256KWP", "TINK-AEAD");
-      assertThat(info.recipients()).extracting(EnvelopeInfo.RecipientInfo::status)
+      assertThat(info.recipients())
+          .extracting(EnvelopeInfo.RecipientInfo::status)
           .containsOnly(KekStatus.UNRESOLVED);
       assertThat(info.recipients().get(0).kekReference())
           .isEqualTo(HexFormat.of().formatHex(KekUris.reference(a)));
@@ -556,7 +604,9 @@ class EnvelopeTest {
       ByteArrayInputStream stream = new ByteArrayInputStream(sealed);
       EnvelopeInfo fromStream = Envelope.inspect(stream, policy);
       assertThat(stream.available()).as("the body is left unread").isEqualTo(info.bodyBytes());
-      assertThat(fromStream.recipients()).extracting(r -> r.kekUri().orElseThrow()).containsExactly(a, b);
+      assertThat(fromStream.recipients())
+          .extracting(r -> r.kekUri().orElseThrow())
+          .containsExactly(a, b);
     }
   }
 
@@ -579,19 +629,23 @@ class EnvelopeTest {
 
     @Test
     void twoExplicitProvidersForOneSchemeAreRejected() {
-      var builder = Envelope.builder().policy(Fixture.policy("k", "memory://m"))
-          .provider(new MemoryKekProvider())
-          .provider(new dev.envelope.core.spi.KekProvider() {
-            @Override
-            public java.util.Set<String> schemes() {
-              return java.util.Set.of("memory");
-            }
+      var builder =
+          Envelope.builder()
+              .policy(Fixture.policy("k", "memory://m"))
+              .provider(new MemoryKekProvider())
+              .provider(
+                  new dev.envelope.core.spi.KekProvider() {
+                    @Override
+                    public java.util.Set<String> schemes() {
+                      return java.util.Set.of("memory");
+                    }
 
-            @Override
-            public dev.envelope.core.spi.Kek open(String uri, dev.envelope.core.spi.ProviderSettings s) {
-              throw new AssertionError("never opened");
-            }
-          });
+                    @Override
+                    public dev.envelope.core.spi.Kek open(
+                        String uri, dev.envelope.core.spi.ProviderSettings s) {
+                      throw new AssertionError("never opened");
+                    }
+                  });
       assertThatThrownBy(builder::build)
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("claim scheme 'memory'");
@@ -600,11 +654,16 @@ class EnvelopeTest {
     @Test
     void nullArgumentsAreIllegalArgumentsNotNullPointers() {
       try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
-        assertThatThrownBy(() -> e.encrypt("k", null, Map.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> e.encrypt("k", MESSAGE, null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> e.encrypt(null, MESSAGE, Map.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> e.decrypt(null, Map.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Envelope.inspect((byte[]) null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> e.encrypt("k", null, Map.of()))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> e.encrypt("k", MESSAGE, null))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> e.encrypt(null, MESSAGE, Map.of()))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> e.decrypt(null, Map.of()))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Envelope.inspect((byte[]) null))
+            .isInstanceOf(IllegalArgumentException.class);
       }
     }
 
@@ -613,14 +672,15 @@ class EnvelopeTest {
       Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")));
       byte[] sealed = e.encrypt("k", MESSAGE, Map.of());
       e.close();
-      for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
-          () -> e.encrypt("k", MESSAGE, Map.of()),
-          () -> e.decrypt(sealed, Map.of()),
-          () -> e.rewrap(sealed),
-          () -> e.rewrap(new ByteArrayInputStream(sealed), new ByteArrayOutputStream()),
-          () -> e.encryptingStream("k", new ByteArrayOutputStream(), Map.of()),
-          () -> e.decryptingStream(new ByteArrayInputStream(sealed), Map.of()),
-          () -> e.checkKek("k", "local://a"))) {
+      for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call :
+          List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+              () -> e.encrypt("k", MESSAGE, Map.of()),
+              () -> e.decrypt(sealed, Map.of()),
+              () -> e.rewrap(sealed),
+              () -> e.rewrap(new ByteArrayInputStream(sealed), new ByteArrayOutputStream()),
+              () -> e.encryptingStream("k", new ByteArrayOutputStream(), Map.of()),
+              () -> e.decryptingStream(new ByteArrayInputStream(sealed), Map.of()),
+              () -> e.checkKek("k", "local://a"))) {
         assertThatThrownBy(call)
             .isInstanceOf(EnvelopeClosedException.class)
             .isInstanceOf(EnvelopeException.class)
@@ -632,7 +692,9 @@ class EnvelopeTest {
     void keyFilesAreCreatedOwnerOnlyAndNeverOverwritten() throws Exception {
       Path file = fixture.dir.resolve("x.key");
       LocalKekProvider.generate(file);
-      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(file)))
           .isEqualTo("rw-------");
       assertThat(Files.size(file)).isEqualTo(32);
       byte[] before = Files.readAllBytes(file);

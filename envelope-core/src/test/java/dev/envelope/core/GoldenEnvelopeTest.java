@@ -1,11 +1,11 @@
 package dev.envelope.core;
 
-import dev.envelope.core.format.EnvelopeHeader;
-import dev.envelope.core.format.HeaderCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.envelope.core.format.EnvelopeHeader;
+import dev.envelope.core.format.HeaderCodec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +30,14 @@ class GoldenEnvelopeTest {
     copy("keys/golden.key", keys.resolve("golden.key"));
     copy("keys/golden-tink.json", keys.resolve("golden-tink.json"));
     KeyPolicy policy = KeyPolicy.parse(new String(read("policy.yaml")), "golden policy.yaml");
-    LocalConfig config = LocalConfig.builder()
-        .provider("local", Map.of("dir", keys.toString()))
-        .provider("tink-keyset", Map.of("dir", keys.toString()))
-        .build();
-    List<Map<String, Object>> manifest = new ObjectMapper().readValue(read("manifest.json"),
-        new TypeReference<List<Map<String, Object>>>() {});
+    LocalConfig config =
+        LocalConfig.builder()
+            .provider("local", Map.of("dir", keys.toString()))
+            .provider("tink-keyset", Map.of("dir", keys.toString()))
+            .build();
+    List<Map<String, Object>> manifest =
+        new ObjectMapper()
+            .readValue(read("manifest.json"), new TypeReference<List<Map<String, Object>>>() {});
     assertThat(manifest).hasSize(6);
     try (Envelope envelope = Envelope.builder().policy(policy).localConfig(config).build()) {
       for (Map<String, Object> entry : manifest) {
@@ -45,7 +47,8 @@ class GoldenEnvelopeTest {
         Map<String, String> context = (Map<String, String>) entry.get("context");
 
         assertThat(envelope.decrypt(sealed, context)).as(entry.toString()).isEqualTo(plaintext);
-        try (InputStream in = envelope.decryptingStream(new ByteArrayInputStream(sealed), context)) {
+        try (InputStream in =
+            envelope.decryptingStream(new ByteArrayInputStream(sealed), context)) {
           assertThat(in.readAllBytes()).as(entry.toString()).isEqualTo(plaintext);
         }
         EnvelopeInfo info = Envelope.inspect(sealed, policy);

@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Wrote the golden envelopes of format v1 under {@code src/test/resources/golden/v1} once; they
- * are checked in and must stay readable by every later version ({@link GoldenEnvelopeTest}).
- * Not a test. Run it only to add new golden files for a new format feature, never to regenerate
- * existing ones:
+ * Wrote the golden envelopes of format v1 under {@code src/test/resources/golden/v1} once; they are
+ * checked in and must stay readable by every later version ({@link GoldenEnvelopeTest}). Not a
+ * test. Run it only to add new golden files for a new format feature, never to regenerate existing
+ * ones:
  *
  * <pre>
  * java -cp target/test-classes:target/classes:$(cat cp.txt) dev.envelope.core.GoldenEnvelopeWriter DIR
@@ -38,7 +38,8 @@ public final class GoldenEnvelopeWriter {
     Files.createDirectories(keys);
     LocalKekProvider.generate(keys.resolve("golden.key"));
     TinkKeysetKekProvider.generate(keys.resolve("golden-tink.json"));
-    String policyYaml = """
+    String policyYaml =
+        """
         version: 1
         keys:
           golden-local:
@@ -49,41 +50,70 @@ public final class GoldenEnvelopeWriter {
             keks: [local://golden, tink-keyset://golden-tink]
         """;
     Files.writeString(dir.resolve("policy.yaml"), policyYaml);
-    LocalConfig config = LocalConfig.builder()
-        .provider("local", Map.of("dir", keys.toString()))
-        .provider("tink-keyset", Map.of("dir", keys.toString()))
-        .build();
+    LocalConfig config =
+        LocalConfig.builder()
+            .provider("local", Map.of("dir", keys.toString()))
+            .provider("tink-keyset", Map.of("dir", keys.toString()))
+            .build();
     List<Map<String, Object>> manifest = new ArrayList<>();
-    try (Envelope e = Envelope.builder().policy(KeyPolicy.parse(policyYaml, "policy.yaml"))
-        .localConfig(config).build()) {
+    try (Envelope e =
+        Envelope.builder()
+            .policy(KeyPolicy.parse(policyYaml, "policy.yaml"))
+            .localConfig(config)
+            .build()) {
       write(dir, manifest, e, "empty", "golden-local", new byte[0], Map.of(), false);
-      write(dir, manifest, e, "hello", "golden-both",
+      write(
+          dir,
+          manifest,
+          e,
+          "hello",
+          "golden-both",
           "hello, format v1\n".getBytes(StandardCharsets.UTF_8),
-          Map.of("tenant", "acme", "purpose", "golden"), false);
+          Map.of("tenant", "acme", "purpose", "golden"),
+          false);
       write(dir, manifest, e, "chunks", "golden-tink", pattern(40_000), Map.of(), false);
-      write(dir, manifest, e, "exact-chunk", "golden-both", pattern(16_384),
-          Map.of("ü", "ßpecial ✓"), true);
+      write(
+          dir,
+          manifest,
+          e,
+          "exact-chunk",
+          "golden-both",
+          pattern(16_384),
+          Map.of("ü", "ßpecial ✓"),
+          true);
     }
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(dir.resolve("manifest.json").toFile(), manifest);
   }
 
   /** Adds A256GCM envelopes (byte[] API) under the existing golden keys and policy. */
   private static void appendA256gcm(Path dir) throws Exception {
     Path keys = dir.resolve("keys");
-    LocalConfig config = LocalConfig.builder()
-        .provider("local", Map.of("dir", keys.toString()))
-        .provider("tink-keyset", Map.of("dir", keys.toString()))
-        .build();
+    LocalConfig config =
+        LocalConfig.builder()
+            .provider("local", Map.of("dir", keys.toString()))
+            .provider("tink-keyset", Map.of("dir", keys.toString()))
+            .build();
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> manifest =
         new ArrayList<>(json.readValue(dir.resolve("manifest.json").toFile(), List.class));
-    try (Envelope e = Envelope.builder().policy(KeyPolicy.load(dir.resolve("policy.yaml")))
-        .localConfig(config).build()) {
+    try (Envelope e =
+        Envelope.builder()
+            .policy(KeyPolicy.load(dir.resolve("policy.yaml")))
+            .localConfig(config)
+            .build()) {
       write(dir, manifest, e, "gcm-empty", "golden-local", new byte[0], Map.of(), false);
-      write(dir, manifest, e, "gcm-hello", "golden-both",
-          "hello, a256gcm\n".getBytes(StandardCharsets.UTF_8), Map.of("tenant", "acme"), false);
+      write(
+          dir,
+          manifest,
+          e,
+          "gcm-hello",
+          "golden-both",
+          "hello, a256gcm\n".getBytes(StandardCharsets.UTF_8),
+          Map.of("tenant", "acme"),
+          false);
     }
     json.writeValue(dir.resolve("manifest.json").toFile(), manifest);
   }
@@ -96,8 +126,16 @@ public final class GoldenEnvelopeWriter {
     return b;
   }
 
-  private static void write(Path dir, List<Map<String, Object>> manifest, Envelope e, String name,
-      String key, byte[] plaintext, Map<String, String> context, boolean stream) throws Exception {
+  private static void write(
+      Path dir,
+      List<Map<String, Object>> manifest,
+      Envelope e,
+      String name,
+      String key,
+      byte[] plaintext,
+      Map<String, String> context,
+      boolean stream)
+      throws Exception {
     byte[] sealed;
     if (stream) {
       ByteArrayOutputStream sink = new ByteArrayOutputStream();

@@ -39,11 +39,13 @@ class IndependentReaderTest {
         try (java.io.OutputStream out = e.encryptingStream("k", streamed, context)) {
           out.write(plaintext);
         }
-        for (byte[] sealed : new byte[][] {e.encrypt("k", plaintext, context), streamed.toByteArray()}) {
+        for (byte[] sealed :
+            new byte[][] {e.encrypt("k", plaintext, context), streamed.toByteArray()}) {
           Path file = dir.resolve("today.env");
           Files.write(file, sealed);
           Path out = dir.resolve("today.plain");
-          node(out, "open", file.toString(), kek, fixture.dir.resolve("today.key").toString(), json);
+          node(
+              out, "open", file.toString(), kek, fixture.dir.resolve("today.key").toString(), json);
           assertThat(Files.readAllBytes(out)).isEqualTo(plaintext);
         }
       }
@@ -55,9 +57,11 @@ class IndependentReaderTest {
   }
 
   private static String node(Path stdout, String... args) throws Exception {
-    boolean haveNode = Files.isExecutable(Path.of("/usr/bin/node"))
-        || System.getenv("PATH") != null && java.util.Arrays.stream(System.getenv("PATH").split(":"))
-            .anyMatch(p -> Files.isExecutable(Path.of(p, "node")));
+    boolean haveNode =
+        Files.isExecutable(Path.of("/usr/bin/node"))
+            || System.getenv("PATH") != null
+                && java.util.Arrays.stream(System.getenv("PATH").split(":"))
+                    .anyMatch(p -> Files.isExecutable(Path.of(p, "node")));
     if (!"true".equals(System.getenv("CI"))) {
       assumeTrue(haveNode, "node is not installed; CI requires it");
     }
@@ -71,7 +75,8 @@ class IndependentReaderTest {
     }
     Process p = pb.start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = stdout == null ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) : "";
+    String out =
+        stdout == null ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) : "";
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(err).isZero();
     return out;

@@ -28,8 +28,10 @@ public final class MemoryKekProvider implements KekProvider {
   static final List<String> CALLS = new CopyOnWriteArrayList<>();
   static final Map<String, Supplier<RuntimeException>> UNWRAP_FAILURES = new ConcurrentHashMap<>();
   static final Map<String, Long> WRAP_DELAY_MILLIS = new ConcurrentHashMap<>();
+
   /** Every data key handed to wrap and returned by unwrap, to check that they get destroyed. */
   static final List<SecretBytes> SEEN_KEYS = new CopyOnWriteArrayList<>();
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   static void reset() {
@@ -48,11 +50,14 @@ public final class MemoryKekProvider implements KekProvider {
   @Override
   public Kek open(String uri, ProviderSettings settings) {
     CALLS.add("open " + uri);
-    byte[] key = KEYS.computeIfAbsent(uri, u -> {
-      byte[] k = new byte[32];
-      RANDOM.nextBytes(k);
-      return k;
-    });
+    byte[] key =
+        KEYS.computeIfAbsent(
+            uri,
+            u -> {
+              byte[] k = new byte[32];
+              RANDOM.nextBytes(k);
+              return k;
+            });
     return new Kek() {
       @Override
       public String uri() {
@@ -102,14 +107,17 @@ public final class MemoryKekProvider implements KekProvider {
         }
         try {
           Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-          c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+          c.init(
+              Cipher.DECRYPT_MODE,
+              new SecretKeySpec(key, "AES"),
               new GCMParameterSpec(128, wrapped, 0, 12));
           c.updateAAD(context.associatedData());
           SecretBytes key = SecretBytes.adopt(c.doFinal(wrapped, 12, wrapped.length - 12));
           SEEN_KEYS.add(key);
           return key;
         } catch (GeneralSecurityException e) {
-          throw new AuthenticationException("memory KEK " + uri + ": wrapped key did not authenticate");
+          throw new AuthenticationException(
+              "memory KEK " + uri + ": wrapped key did not authenticate");
         }
       }
     };

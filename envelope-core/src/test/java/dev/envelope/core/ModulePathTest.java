@@ -14,30 +14,54 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * envelope-core as a named module: a JVM with the core and its dependencies on the module path
- * seals and opens a message through the exported API, and is refused the packages the module
- * does not export ({@code format}, {@code internal}).
+ * seals and opens a message through the exported API, and is refused the packages the module does
+ * not export ({@code format}, {@code internal}).
  */
 class ModulePathTest {
   /** The jars the core module needs at run time (the rest of the test class path stays out). */
-  private static final List<String> RUNTIME = List.of("jackson-", "snakeyaml", "caffeine", "tink-",
-      "protobuf-java", "gson", "slf4j-", "error_prone_annotations", "jspecify", "checker-qual");
+  private static final List<String> RUNTIME =
+      List.of(
+          "jackson-",
+          "snakeyaml",
+          "caffeine",
+          "tink-",
+          "protobuf-java",
+          "gson",
+          "slf4j-",
+          "error_prone_annotations",
+          "jspecify",
+          "checker-qual");
 
   @Test
   void theApiWorksOnTheModulePathAndTheInternalsAreNotExported(@TempDir Path dir) throws Exception {
     String classPath = System.getProperty("java.class.path");
-    String modulePath = Arrays.stream(classPath.split(File.pathSeparator))
-        .filter(e -> e.endsWith(Path.of("target", "classes").toString())
-            || RUNTIME.stream().anyMatch(name -> Path.of(e).getFileName().toString().startsWith(name)))
-        .collect(Collectors.joining(File.pathSeparator));
-    String testClasses = Arrays.stream(classPath.split(File.pathSeparator))
-        .filter(e -> e.endsWith(Path.of("target", "test-classes").toString()))
-        .findFirst().orElseThrow();
+    String modulePath =
+        Arrays.stream(classPath.split(File.pathSeparator))
+            .filter(
+                e ->
+                    e.endsWith(Path.of("target", "classes").toString())
+                        || RUNTIME.stream()
+                            .anyMatch(name -> Path.of(e).getFileName().toString().startsWith(name)))
+            .collect(Collectors.joining(File.pathSeparator));
+    String testClasses =
+        Arrays.stream(classPath.split(File.pathSeparator))
+            .filter(e -> e.endsWith(Path.of("target", "test-classes").toString()))
+            .findFirst()
+            .orElseThrow();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "--module-path", modulePath,
-        "--add-modules", "dev.envelope.core", "-cp", testClasses,
-        "dev.envelope.modulepath.ModulePathMain", dir.toString())
-        .redirectErrorStream(true)
-        .start();
+    Process process =
+        new ProcessBuilder(
+                java,
+                "--module-path",
+                modulePath,
+                "--add-modules",
+                "dev.envelope.core",
+                "-cp",
+                testClasses,
+                "dev.envelope.modulepath.ModulePathMain",
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
     boolean finished = process.waitFor(120, TimeUnit.SECONDS);
     if (!finished) {
       process.destroyForcibly();

@@ -24,16 +24,23 @@ public final class StreamMemoryMain {
     Path dir = Path.of(args[0]);
     long megabytes = Long.parseLong(args[1]);
     LocalKekProvider.generate(dir.resolve("big.key"));
-    KeyPolicy policy = KeyPolicy.builder().key("big", java.util.List.of("local://big"), java.util.List.of()).build();
-    LocalConfig config = LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key("big", java.util.List.of("local://big"), java.util.List.of())
+            .build();
+    LocalConfig config =
+        LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build();
     Path sealed = dir.resolve("big.env");
     MessageDigest written = MessageDigest.getInstance("SHA-256");
     MessageDigest read = MessageDigest.getInstance("SHA-256");
     try (Envelope envelope = Envelope.builder().policy(policy).localConfig(config).build()) {
       Random random = new Random(42);
       byte[] block = new byte[64 * 1024 + 7];
-      try (OutputStream out = envelope.encryptingStream("big",
-          new BufferedOutputStream(Files.newOutputStream(sealed)), Map.of("run", "memory"))) {
+      try (OutputStream out =
+          envelope.encryptingStream(
+              "big",
+              new BufferedOutputStream(Files.newOutputStream(sealed)),
+              Map.of("run", "memory"))) {
         long remaining = megabytes << 20;
         while (remaining > 0) {
           random.nextBytes(block);
@@ -43,8 +50,9 @@ public final class StreamMemoryMain {
           remaining -= n;
         }
       }
-      try (InputStream in = envelope.decryptingStream(
-          new BufferedInputStream(Files.newInputStream(sealed)), Map.of("run", "memory"))) {
+      try (InputStream in =
+          envelope.decryptingStream(
+              new BufferedInputStream(Files.newInputStream(sealed)), Map.of("run", "memory"))) {
         byte[] buf = new byte[50_000];
         int n;
         while ((n = in.read(buf)) >= 0) {
@@ -56,7 +64,11 @@ public final class StreamMemoryMain {
       System.out.println("digest mismatch");
       System.exit(1);
     }
-    System.out.println("ok " + Files.size(sealed) + " bytes sealed, max heap "
-        + (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+    System.out.println(
+        "ok "
+            + Files.size(sealed)
+            + " bytes sealed, max heap "
+            + (Runtime.getRuntime().maxMemory() >> 20)
+            + " MiB");
   }
 }

@@ -16,10 +16,17 @@ class StreamMemoryTest {
   @Test
   void streams1GibWithA64MibHeap(@TempDir Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-        StreamMemoryMain.class.getName(), dir.toString(), "1024")
-        .redirectErrorStream(true)
-        .start();
+    Process process =
+        new ProcessBuilder(
+                java,
+                "-Xmx64m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                StreamMemoryMain.class.getName(),
+                dir.toString(),
+                "1024")
+            .redirectErrorStream(true)
+            .start();
     boolean finished = process.waitFor(180, TimeUnit.SECONDS);
     if (!finished) {
       process.destroyForcibly();

@@ -45,16 +45,17 @@ public class AwsEsdkBenchmark {
   public void setUp() {
     byte[] k = new byte[32];
     new SecureRandom().nextBytes(k);
-    JceMasterKey masterKey = JceMasterKey.getInstance(
-        new SecretKeySpec(k, "AES"), "bench", "key", "AES/GCM/NoPadding");
-    cmm = CachingCryptoMaterialsManager.newBuilder()
-        .withMasterKeyProvider(masterKey)
-        .withCache(new LocalCryptoMaterialsCache(100))
-        .withMaxAge(1, TimeUnit.HOURS)
-        .withMessageUseLimit(1L << 31)
-        .build();
-    AwsCrypto.Builder builder = AwsCrypto.builder()
-        .withCommitmentPolicy(CommitmentPolicy.RequireEncryptRequireDecrypt);
+    JceMasterKey masterKey =
+        JceMasterKey.getInstance(new SecretKeySpec(k, "AES"), "bench", "key", "AES/GCM/NoPadding");
+    cmm =
+        CachingCryptoMaterialsManager.newBuilder()
+            .withMasterKeyProvider(masterKey)
+            .withCache(new LocalCryptoMaterialsCache(100))
+            .withMaxAge(1, TimeUnit.HOURS)
+            .withMessageUseLimit(1L << 31)
+            .build();
+    AwsCrypto.Builder builder =
+        AwsCrypto.builder().withCommitmentPolicy(CommitmentPolicy.RequireEncryptRequireDecrypt);
     if (suite.equals("committing")) {
       builder.withEncryptionAlgorithm(CryptoAlgorithm.ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY);
     }

@@ -26,11 +26,13 @@ public final class ColdStart {
     boolean chunked = args[0].equals("cobblestone");
     Path dir = Files.createTempDirectory("envelope-cold-");
     LocalKekProvider.generate(dir.resolve("cold.key"));
-    try (Envelope envelope = Envelope.builder()
-        .policy(KeyPolicy.builder().key("k", List.of("local://cold"), List.of()).build())
-        .localConfig(LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build())
-        .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(chunked ? 0 : 16 << 20).build())
-        .build()) {
+    try (Envelope envelope =
+        Envelope.builder()
+            .policy(KeyPolicy.builder().key("k", List.of("local://cold"), List.of()).build())
+            .localConfig(
+                LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build())
+            .limits(EnvelopeLimits.builder().maxBufferedBodyBytes(chunked ? 0 : 16 << 20).build())
+            .build()) {
       byte[] plaintext = Payloads.of(1 << 20);
       byte[] sealed = envelope.encrypt("k", plaintext, Map.of());
       long setup = System.nanoTime() - start;
@@ -41,7 +43,8 @@ public final class ColdStart {
       byte[] buf = new byte[1 << 16];
       while ((elapsed = System.nanoTime() - t0) < 3_000_000_000L) {
         if (chunked) {
-          try (InputStream in = envelope.decryptingStream(new ByteArrayInputStream(sealed), Map.of())) {
+          try (InputStream in =
+              envelope.decryptingStream(new ByteArrayInputStream(sealed), Map.of())) {
             int n;
             while ((n = in.read(buf)) >= 0) {
               bytes += n;
@@ -55,8 +58,11 @@ public final class ColdStart {
         }
       }
       long thirdSecondStart = firstSecondBytes;
-      System.out.printf("%s setup_ms=%d first_second_MBps=%.0f seconds_2_3_MBps=%.0f%n",
-          chunked ? "cobblestone" : "a256gcm", setup / 1_000_000, firstSecondBytes / 1e6,
+      System.out.printf(
+          "%s setup_ms=%d first_second_MBps=%.0f seconds_2_3_MBps=%.0f%n",
+          chunked ? "cobblestone" : "a256gcm",
+          setup / 1_000_000,
+          firstSecondBytes / 1e6,
           (bytes - thirdSecondStart) / 1e6 / ((elapsed - 1_000_000_000L) / 1e9));
     } finally {
       Files.deleteIfExists(dir.resolve("cold.key"));

@@ -48,16 +48,30 @@ public class EnvelopeBenchmark {
   public void setUp() throws Exception {
     dir = Files.createTempDirectory("envelope-jmh-");
     LocalKekProvider.generate(dir.resolve("bench.key"));
-    KeyPolicy policy = KeyPolicy.builder()
-        .key("warm", List.of("local://bench"), List.of(), 1,
-            new DataKeyCacheLimits(Duration.ofDays(1), DataKeyCacheLimits.MAX_MESSAGES_CAP,
-                DataKeyCacheLimits.MAX_BYTES_CAP))
-        .key("cold", List.of("local://bench"), List.of(), 1,
-            new DataKeyCacheLimits(Duration.ofMinutes(5), 1, 1L << 30))
-        .build();
-    envelope = Envelope.builder().policy(policy)
-        .localConfig(LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build())
-        .build();
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "warm",
+                List.of("local://bench"),
+                List.of(),
+                1,
+                new DataKeyCacheLimits(
+                    Duration.ofDays(1),
+                    DataKeyCacheLimits.MAX_MESSAGES_CAP,
+                    DataKeyCacheLimits.MAX_BYTES_CAP))
+            .key(
+                "cold",
+                List.of("local://bench"),
+                List.of(),
+                1,
+                new DataKeyCacheLimits(Duration.ofMinutes(5), 1, 1L << 30))
+            .build();
+    envelope =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(
+                LocalConfig.builder().provider("local", Map.of("dir", dir.toString())).build())
+            .build();
     plaintext = Payloads.of(size);
     sealed = envelope.encrypt("warm", plaintext, CONTEXT);
     streamed = streamEncrypt();

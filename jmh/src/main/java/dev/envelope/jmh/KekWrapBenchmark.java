@@ -67,7 +67,7 @@ public class KekWrapBenchmark {
     new SecureRandom().nextBytes(dek);
     dataKey = SecretBytes.adopt(dek);
     wrapped = opened.wrap(dataKey, CONTEXT);
-    opened.unwrap(wrapped, CONTEXT);   // loads the private key outside the measurement
+    opened.unwrap(wrapped, CONTEXT); // loads the private key outside the measurement
   }
 
   @Benchmark

@@ -36,8 +36,9 @@ public class TinkEnvelopeBenchmark {
   @Setup
   public void setUp() throws Exception {
     AeadConfig.register();
-    Aead remote = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get())
-        .getPrimitive(RegistryConfiguration.get(), Aead.class);
+    Aead remote =
+        KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get())
+            .getPrimitive(RegistryConfiguration.get(), Aead.class);
     envelope = KmsEnvelopeAead.create(PredefinedAeadParameters.AES256_GCM, remote);
     plaintext = Payloads.of(size);
     sealed = envelope.encrypt(plaintext, AAD);

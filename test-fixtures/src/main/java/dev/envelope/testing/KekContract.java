@@ -50,8 +50,8 @@ public abstract class KekContract {
 
   /**
    * Whether a wrap binds the logical key id (FORMAT.md §5: only where the wrap algorithm takes
-   * associated data); where it does not, the body binds it and an unwrap under another logical
-   * key returns the same data key.
+   * associated data); where it does not, the body binds it and an unwrap under another logical key
+   * returns the same data key.
    */
   protected abstract boolean bindsLogicalKey();
 
@@ -123,17 +123,22 @@ public abstract class KekContract {
     Assumptions.assumeTrue(unreachable != null, "a KEK in a file has no backend to lose");
     SecretBytes dek = randomDataKey();
     long start = System.nanoTime();
-    assertThatThrownBy(() -> {
-      try (Kek kek = unreachable.call()) {
-        kek.unwrap(kek.wrap(dek, PAYMENTS), PAYMENTS);
-      }
-    }).isInstanceOfSatisfying(KeyUnavailableException.class, e -> {
-      assertThat(e.retryable()).as("retryable: " + e.getMessage()).isTrue();
-      assertThat(e.getMessage()).as("names the KEK").contains(scheme() + "://");
-      assertNoKeyBytes(e.getMessage(), dek);
-    });
+    assertThatThrownBy(
+            () -> {
+              try (Kek kek = unreachable.call()) {
+                kek.unwrap(kek.wrap(dek, PAYMENTS), PAYMENTS);
+              }
+            })
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class,
+            e -> {
+              assertThat(e.retryable()).as("retryable: " + e.getMessage()).isTrue();
+              assertThat(e.getMessage()).as("names the KEK").contains(scheme() + "://");
+              assertNoKeyBytes(e.getMessage(), dek);
+            });
     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start))
-        .as("bounded by the configured deadlines").isLessThan(30);
+        .as("bounded by the configured deadlines")
+        .isLessThan(30);
   }
 
   @Test
@@ -142,15 +147,17 @@ public abstract class KekContract {
     try (Kek kek = open()) {
       List<Future<Integer>> results = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
-        results.add(pool.submit(() -> {
-          for (int i = 0; i < 10; i++) {
-            SecretBytes dek = randomDataKey();
-            WrapContext context = new WrapContext("key-" + (i % 3));
-            assertThat(kek.unwrap(kek.wrap(dek, context), context).toByteArray())
-                .isEqualTo(dek.toByteArray());
-          }
-          return 10;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 10; i++) {
+                    SecretBytes dek = randomDataKey();
+                    WrapContext context = new WrapContext("key-" + (i % 3));
+                    assertThat(kek.unwrap(kek.wrap(dek, context), context).toByteArray())
+                        .isEqualTo(dek.toByteArray());
+                  }
+                  return 10;
+                }));
       }
       int done = 0;
       for (Future<Integer> f : results) {
@@ -190,14 +197,14 @@ public abstract class KekContract {
     byte[] message = "contract: through the core".getBytes(StandardCharsets.UTF_8);
     Map<String, String> context = Map.of("tenant", "acme");
     byte[] sealed;
-    try (Envelope writer = Envelope.builder().policy(policy).localConfig(config)
-        .provider(provider()).build()) {
+    try (Envelope writer =
+        Envelope.builder().policy(policy).localConfig(config).provider(provider()).build()) {
       sealed = writer.encrypt("payments", message, context);
       assertThat(writer.checkKek("payments", kekUri()).canWrap()).isTrue();
     }
     // Another facade (another process, in practice) opens it with a KEK of its own.
-    try (Envelope reader = Envelope.builder().policy(policy).localConfig(config)
-        .provider(provider()).build()) {
+    try (Envelope reader =
+        Envelope.builder().policy(policy).localConfig(config).provider(provider()).build()) {
       assertThat(reader.decrypt(sealed, context)).isEqualTo(message);
       assertThatThrownBy(() -> reader.decrypt(sealed, Map.of("tenant", "evil")))
           .isInstanceOf(AuthenticationException.class);

@@ -15,18 +15,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An HTTP server on 127.0.0.1 and a free port, for fakes of cloud services. Handlers run on a
- * small pool so a deliberately hanging request does not block the others; {@link #close()} stops
- * the server and interrupts hanging handlers.
+ * An HTTP server on 127.0.0.1 and a free port, for fakes of cloud services. Handlers run on a small
+ * pool so a deliberately hanging request does not block the others; {@link #close()} stops the
+ * server and interrupts hanging handlers.
  */
 public class LoopbackServer implements AutoCloseable {
   private final HttpServer server;
   private final boolean https;
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "loopback-server");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "loopback-server");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** Starts serving {@code handler} for every path, over plain HTTP. */
   public LoopbackServer(HttpHandler handler) {
@@ -40,19 +42,23 @@ public class LoopbackServer implements AutoCloseable {
       if (tls == null) {
         server = HttpServer.create(address, 0);
       } else {
-        com.sun.net.httpserver.HttpsServer secure = com.sun.net.httpserver.HttpsServer.create(address, 0);
-        secure.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls.serverContext()));
+        com.sun.net.httpserver.HttpsServer secure =
+            com.sun.net.httpserver.HttpsServer.create(address, 0);
+        secure.setHttpsConfigurator(
+            new com.sun.net.httpserver.HttpsConfigurator(tls.serverContext()));
         server = secure;
       }
       https = tls != null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        handler.handle(exchange);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            handler.handle(exchange);
+          }
+        });
     server.setExecutor(executor);
     server.start();
   }
@@ -82,7 +88,8 @@ public class LoopbackServer implements AutoCloseable {
       int eq = pair.indexOf('=');
       String name = eq < 0 ? pair : pair.substring(0, eq);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      params.put(java.net.URLDecoder.decode(name, StandardCharsets.UTF_8),
+      params.put(
+          java.net.URLDecoder.decode(name, StandardCharsets.UTF_8),
           java.net.URLDecoder.decode(value, StandardCharsets.UTF_8));
     }
     return params;

@@ -34,12 +34,33 @@ public final class SelfSignedTls {
       Path store = dir.resolve("server.p12");
       char[] password = "loopback".toCharArray();
       String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-      Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "server",
-          "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-          "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-          "-keystore", store.toString(), "-storetype", "PKCS12",
-          "-storepass", new String(password), "-keypass", new String(password)))
-          .redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  List.of(
+                      keytool,
+                      "-genkeypair",
+                      "-alias",
+                      "server",
+                      "-keyalg",
+                      "EC",
+                      "-groupname",
+                      "secp256r1",
+                      "-dname",
+                      "CN=127.0.0.1",
+                      "-ext",
+                      "SAN=ip:127.0.0.1,dns:localhost",
+                      "-validity",
+                      "2",
+                      "-keystore",
+                      store.toString(),
+                      "-storetype",
+                      "PKCS12",
+                      "-storepass",
+                      new String(password),
+                      "-keypass",
+                      new String(password)))
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes());
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("keytool failed: " + out);
@@ -50,7 +71,8 @@ public final class SelfSignedTls {
       }
       Files.delete(store);
       Files.delete(dir);
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, password);
       SSLContext server = SSLContext.getInstance("TLS");
       server.init(kmf.getKeyManagers(), null, null);
@@ -59,7 +81,8 @@ public final class SelfSignedTls {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
       trust.setCertificateEntry("loopback", certificate);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trust);
       SSLContext client = SSLContext.getInstance("TLS");
       client.init(null, tmf.getTrustManagers(), null);

@@ -35,7 +35,7 @@ class LocalKekContractTest extends KekContract {
 
   @Override
   protected boolean bindsLogicalKey() {
-    return false;  // AES-KWP takes no associated data (FORMAT.md §5.1)
+    return false; // AES-KWP takes no associated data (FORMAT.md §5.1)
   }
 
   @Override

@@ -12,11 +12,11 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The A256GCM body ({@code alg = 2}, FORMAT.md §4.2): nonce (12) || AES-256-GCM ciphertext and
- * tag under the data key's subkey, with the authenticated header as associated data, written by
- * the {@code byte[]} API for messages up to the buffered-body limit. Its commitment is in the
- * header (field 4) and binds the data key only: the header is authenticated by the tag alone, so a
- * reader holds the whole body until it verified.
+ * The A256GCM body ({@code alg = 2}, FORMAT.md §4.2): nonce (12) || AES-256-GCM ciphertext and tag
+ * under the data key's subkey, with the authenticated header as associated data, written by the
+ * {@code byte[]} API for messages up to the buffered-body limit. Its commitment is in the header
+ * (field 4) and binds the data key only: the header is authenticated by the tag alone, so a reader
+ * holds the whole body until it verified.
  */
 public final class A256GcmBody implements Body {
   public static final A256GcmBody INSTANCE = new A256GcmBody();
@@ -72,10 +72,12 @@ public final class A256GcmBody implements Body {
     int max = limits.maxBufferedBodyBytes() + Gcm.OVERHEAD;
     byte[] body = in.readNBytes(max + 1);
     if (body.length > max) {
-      throw new MalformedEnvelopeException("the a256gcm body exceeds "
-          + limits.maxBufferedBodyBytes() + " bytes of plaintext, which a stream buffers at"
-          + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
-          + " raise the limit");
+      throw new MalformedEnvelopeException(
+          "the a256gcm body exceeds "
+              + limits.maxBufferedBodyBytes()
+              + " bytes of plaintext, which a stream buffers at"
+              + " most (EnvelopeLimits.maxBufferedBodyBytes); decrypt it with the byte[] API or"
+              + " raise the limit");
     }
     return body;
   }
@@ -83,7 +85,8 @@ public final class A256GcmBody implements Body {
   @Override
   public Optional<Decryption> check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
     return Gcm.commitmentMatches(key.gcm.commitment(), header.commitment)
-        ? Optional.of(new Keys(key.gcm.key(), header.authenticated)) : Optional.empty();
+        ? Optional.of(new Keys(key.gcm.key(), header.authenticated))
+        : Optional.empty();
   }
 
   /** The data key's subkey and the header it must authenticate; valid while the key is leased. */

@@ -7,9 +7,11 @@ import java.util.Map;
 
 /** The registry of body algorithms, and which one a new message gets. */
 public final class Bodies {
-  private static final Map<BodyAlgorithm, Body> BY_ALGORITHM = new EnumMap<>(Map.of(
-      BodyAlgorithm.COBBLESTONE_256, Cobblestone256Body.INSTANCE,
-      BodyAlgorithm.A256GCM, A256GcmBody.INSTANCE));
+  private static final Map<BodyAlgorithm, Body> BY_ALGORITHM =
+      new EnumMap<>(
+          Map.of(
+              BodyAlgorithm.COBBLESTONE_256, Cobblestone256Body.INSTANCE,
+              BodyAlgorithm.A256GCM, A256GcmBody.INSTANCE));
 
   private Bodies() {}
 
@@ -23,6 +25,7 @@ public final class Bodies {
    */
   public static Body forMessage(int plaintextBytes, EnvelopeLimits limits) {
     return limits.maxBufferedBodyBytes() > 0 && plaintextBytes <= limits.maxBufferedBodyBytes()
-        ? A256GcmBody.INSTANCE : Cobblestone256Body.INSTANCE;
+        ? A256GcmBody.INSTANCE
+        : Cobblestone256Body.INSTANCE;
   }
 }

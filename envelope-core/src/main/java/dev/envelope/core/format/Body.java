@@ -9,8 +9,8 @@ import java.io.InputStream;
 import java.util.Optional;
 
 /**
- * One body algorithm of {@code docs/FORMAT.md} §4: how a message is encrypted under a data key,
- * how its body is laid out and how long it may be, and how a reader checks a data key against an
+ * One body algorithm of {@code docs/FORMAT.md} §4: how a message is encrypted under a data key, how
+ * its body is laid out and how long it may be, and how a reader checks a data key against an
  * envelope before decrypting it. One implementation per header {@code alg}; {@link Bodies} is the
  * registry. A new body is one new class here, a line in {@link Bodies} and its id in {@link
  * BodyAlgorithm}.
@@ -18,7 +18,9 @@ import java.util.Optional;
 public sealed interface Body permits Cobblestone256Body, A256GcmBody {
   public BodyAlgorithm algorithm();
 
-  /** The protected header's field 4 for this data key, or empty if the body holds its commitment. */
+  /**
+   * The protected header's field 4 for this data key, or empty if the body holds its commitment.
+   */
   public Optional<byte[]> headerCommitment(DerivedKeys key);
 
   /**
@@ -40,9 +42,9 @@ public sealed interface Body permits Cobblestone256Body, A256GcmBody {
   public int startBytes();
 
   /**
-   * Refuses a body too short to hold its start. An authentication failure, like any other cut
-   * after the header (FORMAT.md §7): the header parsed, so the bytes are an envelope that was
-   * truncated, not something that is not an envelope.
+   * Refuses a body too short to hold its start. An authentication failure, like any other cut after
+   * the header (FORMAT.md §7): the header parsed, so the bytes are an envelope that was truncated,
+   * not something that is not an envelope.
    *
    * @throws AuthenticationException if {@code bodyBytes < startBytes()}
    */

@@ -1,15 +1,16 @@
 package dev.envelope.core.format;
 
 import dev.envelope.core.MalformedEnvelopeException;
+
 /**
  * A linear pre-check of a header's CBOR before Jackson parses it: walks every item head once and
  * refuses what format v1 never contains — tags, floats and simple values, indefinite lengths,
  * reserved additional-information values, nesting deeper than the format's two levels — and any
- * length that points past the input. Jackson would otherwise do work for such items first (a run
- * of tag bytes costs it allocation per tag, quadratic over a run), and only then fail.
+ * length that points past the input. Jackson would otherwise do work for such items first (a run of
+ * tag bytes costs it allocation per tag, quadratic over a run), and only then fail.
  *
- * <p>What passes is well-formed definite-length CBOR of major types 0–5 whose every length fits
- * the input; the strict field-by-field decoding and the determinism check come after.
+ * <p>What passes is well-formed definite-length CBOR of major types 0–5 whose every length fits the
+ * input; the strict field-by-field decoding and the determinism check come after.
  */
 public final class CborScan {
   /** The format's deepest nesting: a map or array inside the top-level map or array. */
@@ -34,7 +35,7 @@ public final class CborScan {
         depth--;
       }
       if (remaining[depth] == 0) {
-        break;  // the top-level item is complete
+        break; // the top-level item is complete
       }
       if (pos >= end) {
         throw new MalformedEnvelopeException("the " + what + " is truncated");
@@ -50,8 +51,13 @@ public final class CborScan {
             "the " + what + " holds a CBOR tag at byte " + at + "; format v1 uses none");
       }
       if (major == 7) {
-        throw new MalformedEnvelopeException("the " + what + " holds a CBOR float or simple value"
-            + " at byte " + at + "; format v1 uses none");
+        throw new MalformedEnvelopeException(
+            "the "
+                + what
+                + " holds a CBOR float or simple value"
+                + " at byte "
+                + at
+                + "; format v1 uses none");
       }
       long argument;
       if (info < 24) {
@@ -66,12 +72,17 @@ public final class CborScan {
           argument = (argument << 8) | (bytes[pos++] & 0xff);
         }
       } else {
-        throw new MalformedEnvelopeException("the " + what + " has "
-            + (info == 31 ? "an indefinite-length item" : "a reserved CBOR item head")
-            + " at byte " + at + "; format v1 uses definite lengths only");
+        throw new MalformedEnvelopeException(
+            "the "
+                + what
+                + " has "
+                + (info == 31 ? "an indefinite-length item" : "a reserved CBOR item head")
+                + " at byte "
+                + at
+                + "; format v1 uses definite lengths only");
       }
       switch (major) {
-        case 0, 1 -> { }
+        case 0, 1 -> {}
         case 2, 3 -> {
           // Unsigned comparison: an 8-byte length of 2^63 or more is negative here.
           if (argument < 0 || argument > end - pos) {
@@ -80,7 +91,7 @@ public final class CborScan {
           }
           pos += (int) argument;
         }
-        default -> {  // 4 = array, 5 = map
+        default -> { // 4 = array, 5 = map
           if (depth == MAX_DEPTH) {
             throw new MalformedEnvelopeException(
                 "the " + what + " nests deeper than format v1 allows");
@@ -89,7 +100,11 @@ public final class CborScan {
           // Every item takes at least one byte: a count beyond what is left cannot be honest.
           if (argument < 0 || argument > end - pos || items > end - pos) {
             throw new MalformedEnvelopeException(
-                "an array or map in the " + what + " claims more items than the " + what + " holds");
+                "an array or map in the "
+                    + what
+                    + " claims more items than the "
+                    + what
+                    + " holds");
           }
           remaining[++depth] = items;
         }

@@ -28,6 +28,7 @@ public final class Cobblestone {
   public static final int CHUNK_BYTES = 16384;
   public static final int SEALED_CHUNK_BYTES = CHUNK_BYTES + TAG_BYTES;
   public static final int PREFIX_BYTES = SALT_BYTES + COMMITMENT_BYTES;
+
   /** The spec's hard ceiling on chunks per message (2^38, 4 PiB). */
   public static final long MAX_CHUNKS = 1L << 38;
 
@@ -141,7 +142,9 @@ public final class Cobblestone {
       this.cipher = cipher;
     }
 
-    /** Seals {@code len} (≤ 16 KiB) plaintext bytes as chunk {@code index}; returns bytes written. */
+    /**
+     * Seals {@code len} (≤ 16 KiB) plaintext bytes as chunk {@code index}; returns bytes written.
+     */
     int seal(long index, byte[] in, int off, int len, byte[] out, int outOff) {
       try {
         cipher.init(Cipher.ENCRYPT_MODE, keys.key, nonceFor(index));
@@ -163,7 +166,9 @@ public final class Cobblestone {
         return cipher.doFinal(in, off, len, out, outOff);
       } catch (AEADBadTagException e) {
         throw new AuthenticationException(
-            "chunk " + index + " of the envelope body did not authenticate: the envelope was"
+            "chunk "
+                + index
+                + " of the envelope body did not authenticate: the envelope was"
                 + " altered, truncated or reordered");
       } catch (ShortBufferException e) {
         throw new IllegalStateException("chunk buffer too small", e);
@@ -189,7 +194,9 @@ public final class Cobblestone {
     long bodyLength = bodyLength(plaintext.length);
     if (bodyLength > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException(
-          "plaintext of " + plaintext.length + " bytes is too large for the byte[] API; use"
+          "plaintext of "
+              + plaintext.length
+              + " bytes is too large for the byte[] API; use"
               + " encryptingStream");
     }
     byte[] body = new byte[(int) bodyLength];
@@ -259,8 +266,9 @@ public final class Cobblestone {
    *
    * @throws AuthenticationException if the body is truncated, extended or altered
    */
-  public static void copyAuthenticated(MessageKeys keys, java.io.InputStream source,
-      java.io.OutputStream sink) throws java.io.IOException {
+  public static void copyAuthenticated(
+      MessageKeys keys, java.io.InputStream source, java.io.OutputStream sink)
+      throws java.io.IOException {
     byte[] sealed = new byte[SEALED_CHUNK_BYTES];
     byte[] scratch = new byte[CHUNK_BYTES];
     ChunkCipher chunks = new ChunkCipher(keys, Gcm.newCipher());
@@ -269,9 +277,10 @@ public final class Cobblestone {
       while (true) {
         int n = source.readNBytes(sealed, 0, SEALED_CHUNK_BYTES);
         if (n < TAG_BYTES) {
-          throw new AuthenticationException("the envelope is truncated: it ends "
-              + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
-              + " without the final chunk");
+          throw new AuthenticationException(
+              "the envelope is truncated: it ends "
+                  + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
+                  + " without the final chunk");
         }
         chunks.open(index++, sealed, 0, n, scratch, 0);
         sink.write(sealed, 0, n);

@@ -57,8 +57,12 @@ public final class Cobblestone256Body implements Body {
    *
    * @param counter told the plaintext bytes of each chunk as it is sealed
    */
-  public OutputStream encryptingStream(DerivedKeys key, byte[] authenticated, OutputStream sink,
-      java.util.function.LongConsumer counter) throws IOException {
+  public OutputStream encryptingStream(
+      DerivedKeys key,
+      byte[] authenticated,
+      OutputStream sink,
+      java.util.function.LongConsumer counter)
+      throws IOException {
     byte[] salt = new byte[Cobblestone.SALT_BYTES];
     Randoms.publicValue(salt);
     Cobblestone.MessageKeys keys = Cobblestone.derive(key.prf, salt, authenticated);
@@ -89,13 +93,15 @@ public final class Cobblestone256Body implements Body {
   }
 
   private static AuthenticationException truncatedStart() {
-    return new AuthenticationException("the envelope is truncated: its body is shorter than"
-        + " the 56-byte salt and key commitment");
+    return new AuthenticationException(
+        "the envelope is truncated: its body is shorter than"
+            + " the 56-byte salt and key commitment");
   }
 
   @Override
   public Optional<Decryption> check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
-    return Optional.ofNullable(Cobblestone.deriveAndCheck(key.prf, header.authenticated, start, off))
+    return Optional.ofNullable(
+            Cobblestone.deriveAndCheck(key.prf, header.authenticated, start, off))
         .map(Keys::new);
   }
 
@@ -125,7 +131,7 @@ public final class Cobblestone256Body implements Body {
     @Override
     public void copyAuthenticated(byte[] start, InputStream rest, OutputStream sink)
         throws IOException {
-      sink.write(start);  // salt and commitment: checked already, nothing secret
+      sink.write(start); // salt and commitment: checked already, nothing secret
       Cobblestone.copyAuthenticated(keys, rest, sink);
     }
 

@@ -13,14 +13,16 @@ import java.util.Arrays;
  * after it; truncation and appended bytes are errors. Once it failed, every later read fails the
  * same way.
  *
- * <p>Owns its cipher: a caller may create it on one thread and read it on another (executors,
- * async servlets), so nothing in it may be shared with the creating thread's other calls.
+ * <p>Owns its cipher: a caller may create it on one thread and read it on another (executors, async
+ * servlets), so nothing in it may be shared with the creating thread's other calls.
  */
 public final class DecryptingInputStream extends InputStream {
   private final InputStream source;
   private final Cobblestone.ChunkCipher chunks;
+
   /** Both grow up to one chunk as data arrives: small messages keep small buffers. */
   private byte[] sealed = new byte[2048];
+
   private byte[] plain = new byte[0];
   private int position;
   private int limit;
@@ -91,8 +93,9 @@ public final class DecryptingInputStream extends InputStream {
     try {
       if (n < Cobblestone.TAG_BYTES) {
         throw new AuthenticationException(
-            "the envelope is truncated: it ends " + (index == 0 ? "before its first chunk"
-                : "after chunk " + (index - 1)) + " without the final chunk");
+            "the envelope is truncated: it ends "
+                + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
+                + " without the final chunk");
       }
       // Nothing of the previous chunk may be served again if this one fails.
       position = 0;

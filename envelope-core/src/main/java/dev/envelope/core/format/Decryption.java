@@ -33,5 +33,6 @@ public sealed interface Decryption permits Cobblestone256Body.Keys, A256GcmBody.
    *
    * @throws AuthenticationException if any of it does not authenticate (what was written is void)
    */
-  public void copyAuthenticated(byte[] start, InputStream rest, OutputStream sink) throws IOException;
+  public void copyAuthenticated(byte[] start, InputStream rest, OutputStream sink)
+      throws IOException;
 }

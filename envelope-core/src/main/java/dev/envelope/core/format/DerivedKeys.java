@@ -4,9 +4,9 @@ import dev.envelope.core.spi.SecretBytes;
 import java.util.Arrays;
 
 /**
- * What the bodies derive from one data key, once: the Cobblestone-256 HKDF-Expand PRF with its
- * HMAC states prepared, and the A256GCM subkey and key commitment (FORMAT.md §4). Deriving them
- * per data key rather than per message is most of what makes a small message cheap.
+ * What the bodies derive from one data key, once: the Cobblestone-256 HKDF-Expand PRF with its HMAC
+ * states prepared, and the A256GCM subkey and key commitment (FORMAT.md §4). Deriving them per data
+ * key rather than per message is most of what makes a small message cheap.
  */
 public final class DerivedKeys {
   public final KeyedHmac prf;

@@ -14,14 +14,18 @@ public final class EncryptingOutputStream extends OutputStream {
   private final OutputStream sink;
   private final Cobblestone.ChunkCipher chunks;
   private final java.util.function.LongConsumer counter;
+
   /** Grows up to one chunk: a 1 KiB message does not pay for two 16 KiB buffers. */
   private byte[] plain = new byte[1024];
+
   private byte[] sealed = new byte[0];
   private int buffered;
   private long index;
   private boolean closed;
 
-  /** @param counter told the plaintext bytes of each chunk as it is sealed (the data key's count) */
+  /**
+   * @param counter told the plaintext bytes of each chunk as it is sealed (the data key's count)
+   */
   public EncryptingOutputStream(
       OutputStream sink, Cobblestone.MessageKeys keys, java.util.function.LongConsumer counter) {
     this.sink = sink;
@@ -42,8 +46,10 @@ public final class EncryptingOutputStream extends OutputStream {
     java.util.Objects.checkFromIndexSize(off, len, b.length);
     while (len > 0) {
       if (buffered == plain.length && plain.length < Cobblestone.CHUNK_BYTES) {
-        plain = Arrays.copyOf(plain, Math.min(Cobblestone.CHUNK_BYTES,
-            Math.max(plain.length * 2, buffered + len)));
+        plain =
+            Arrays.copyOf(
+                plain,
+                Math.min(Cobblestone.CHUNK_BYTES, Math.max(plain.length * 2, buffered + len)));
       }
       int n = Math.min(len, plain.length - buffered);
       System.arraycopy(b, off, plain, buffered, n);
@@ -59,8 +65,11 @@ public final class EncryptingOutputStream extends OutputStream {
 
   private void sealBuffered() throws IOException {
     if (sealed.length < buffered + Cobblestone.TAG_BYTES) {
-      sealed = new byte[buffered == Cobblestone.CHUNK_BYTES ? Cobblestone.SEALED_CHUNK_BYTES
-          : buffered + Cobblestone.TAG_BYTES];
+      sealed =
+          new byte
+              [buffered == Cobblestone.CHUNK_BYTES
+                  ? Cobblestone.SEALED_CHUNK_BYTES
+                  : buffered + Cobblestone.TAG_BYTES];
     }
     counter.accept(buffered);
     int n = chunks.seal(index++, plain, 0, buffered, sealed, 0);

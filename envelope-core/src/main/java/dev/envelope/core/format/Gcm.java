@@ -16,10 +16,10 @@ import javax.crypto.spec.GCMParameterSpec;
  *
  * <p>Two kinds of cipher. A one-shot call (seal or open one whole message) borrows this thread's
  * cipher for the duration of the call and never lets it escape: re-initialising a JDK AES-GCM
- * cipher with the key it already holds skips the key schedule, which is most of the fixed cost of
- * a small message. Anything that outlives the call — a stream, which its caller may hand to
- * another thread — owns a cipher of its own ({@link #newCipher()}): a thread-local one would be
- * shared with whatever else the creating thread does next.
+ * cipher with the key it already holds skips the key schedule, which is most of the fixed cost of a
+ * small message. Anything that outlives the call — a stream, which its caller may hand to another
+ * thread — owns a cipher of its own ({@link #newCipher()}): a thread-local one would be shared with
+ * whatever else the creating thread does next.
  */
 public final class Gcm {
   public static final int NONCE_BYTES = 12;
@@ -55,6 +55,7 @@ public final class Gcm {
   }
 
   /** The A256GCM subkey and key commitment of a data key. */
+  @SuppressWarnings("ArrayRecordComponent") // zeroed in place when the data key is retired
   public record Subkey(AesKey key, byte[] commitment) {}
 
   /**
@@ -71,7 +72,8 @@ public final class Gcm {
   }
 
   /** Writes nonce || ciphertext || tag into {@code out} at {@code off}; returns bytes written. */
-  public static int seal(AesKey key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] out, int off) {
+  public static int seal(
+      AesKey key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] out, int off) {
     Cipher c = borrowed();
     try {
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));

@@ -1,12 +1,12 @@
 package dev.envelope.core.format;
 
-import dev.envelope.core.BodyAlgorithm;
-import dev.envelope.core.EnvelopeLimits;
-import dev.envelope.core.MalformedEnvelopeException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORGenerator;
+import dev.envelope.core.BodyAlgorithm;
+import dev.envelope.core.EnvelopeLimits;
+import dev.envelope.core.MalformedEnvelopeException;
 import dev.envelope.core.format.EnvelopeHeader.Recipient;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -34,11 +34,11 @@ import java.util.TreeMap;
  * <p>Jackson parses the CBOR; strictness comes from re-encoding what was parsed and requiring the
  * very same bytes, so every header has exactly one accepted encoding (deterministic CBOR, RFC 8949
  * §4.2: definite lengths, shortest integer forms, sorted map keys) and nothing unknown is silently
- * skipped. Every length is checked against {@link EnvelopeLimits} before anything is allocated
- * from it.
+ * skipped. Every length is checked against {@link EnvelopeLimits} before anything is allocated from
+ * it.
  */
 public final class HeaderCodec {
-  public static final byte[] MAGIC = {'E', 'N', 'V'};
+  private static final byte[] MAGIC = {'E', 'N', 'V'};
   public static final int FORMAT_VERSION = 1;
   public static final int PREFIX_BYTES = MAGIC.length + 1 + 2;
   public static final int KEK_REF_BYTES = 8;
@@ -53,8 +53,10 @@ public final class HeaderCodec {
   /** Deterministic CBOR order for text keys: shorter first, then bytewise. */
   public static final Comparator<String> CBOR_KEY_ORDER =
       Comparator.<String>comparingInt(s -> s.getBytes(StandardCharsets.UTF_8).length)
-          .thenComparing((a, b) -> Arrays.compareUnsigned(
-              a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
+          .thenComparing(
+              (a, b) ->
+                  Arrays.compareUnsigned(
+                      a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
 
   private HeaderCodec() {}
 
@@ -142,8 +144,8 @@ public final class HeaderCodec {
 
   /**
    * The length of the header at the start of {@code envelope} (where its body starts), from its
-   * length fields, checked against the limits and the input's length before anything is
-   * allocated; the header itself is not decoded.
+   * length fields, checked against the limits and the input's length before anything is allocated;
+   * the header itself is not decoded.
    */
   public static int headerLength(byte[] envelope, EnvelopeLimits limits) {
     if (envelope.length < PREFIX_BYTES) {
@@ -209,7 +211,8 @@ public final class HeaderCodec {
   /** The header bytes as they stand in an envelope: authenticated part, then R and recipients. */
   public static byte[] encode(EnvelopeHeader header) {
     byte[] recipients = encodeRecipients(header.recipients);
-    byte[] out = Arrays.copyOf(header.authenticated, header.authenticated.length + recipients.length);
+    byte[] out =
+        Arrays.copyOf(header.authenticated, header.authenticated.length + recipients.length);
     System.arraycopy(recipients, 0, out, header.authenticated.length, recipients.length);
     return out;
   }
@@ -225,25 +228,40 @@ public final class HeaderCodec {
     // Jackson's generator fails on an unpaired surrogate with an I/O exception.
     byte[] reencoded;
     try {
-      reencoded = encodeAuthenticated(fields.algorithm, fields.kid, fields.context, fields.commitment);
+      reencoded =
+          encodeAuthenticated(fields.algorithm, fields.kid, fields.context, fields.commitment);
     } catch (UncheckedIOException | IllegalStateException e) {
-      throw new MalformedEnvelopeException("the protected header cannot be re-encoded: it is not"
-          + " the deterministic CBOR encoding of format v1", e);
+      throw new MalformedEnvelopeException(
+          "the protected header cannot be re-encoded: it is not"
+              + " the deterministic CBOR encoding of format v1",
+          e);
     }
     if (!Arrays.equals(reencoded, authenticated)) {
       throw new MalformedEnvelopeException(
           "the protected header is not in the deterministic CBOR encoding of format v1");
     }
     byte[] reencodedRecipients = encodeRecipients(recipients);
-    if (!Arrays.equals(reencodedRecipients, 0, reencodedRecipients.length,
-        bytes, recipientsAt - 2, recipientsAt + r)) {
+    if (!Arrays.equals(
+        reencodedRecipients,
+        0,
+        reencodedRecipients.length,
+        bytes,
+        recipientsAt - 2,
+        recipientsAt + r)) {
       throw new MalformedEnvelopeException(
           "the recipient list is not in the deterministic CBOR encoding of format v1");
     }
-    return new EnvelopeHeader(fields.algorithm, fields.kid, fields.context, fields.commitment,
-        recipients, authenticated, bodyAt);
+    return new EnvelopeHeader(
+        fields.algorithm,
+        fields.kid,
+        fields.context,
+        fields.commitment,
+        recipients,
+        authenticated,
+        bodyAt);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // a parse result, read once
   private record ProtectedFields(
       BodyAlgorithm algorithm, String kid, SortedMap<String, String> context, byte[] commitment) {}
 
@@ -281,13 +299,18 @@ public final class HeaderCodec {
             expect(value, JsonToken.VALUE_EMBEDDED_OBJECT, "key commitment");
             commitment = parser.getBinaryValue();
             if (commitment.length != Gcm.COMMITMENT_BYTES) {
-              throw new MalformedEnvelopeException("the key commitment has " + commitment.length
-                  + " bytes, expected " + Gcm.COMMITMENT_BYTES);
+              throw new MalformedEnvelopeException(
+                  "the key commitment has "
+                      + commitment.length
+                      + " bytes, expected "
+                      + Gcm.COMMITMENT_BYTES);
             }
           }
-          default -> throw new MalformedEnvelopeException(
-              "unknown protected header field " + abbreviate(field)
-                  + "; format v1 has 1 (algorithm), 2 (key id), 3 (context), 4 (key commitment)");
+          default ->
+              throw new MalformedEnvelopeException(
+                  "unknown protected header field "
+                      + abbreviate(field)
+                      + "; format v1 has 1 (algorithm), 2 (key id), 3 (context), 4 (key commitment)");
         }
       }
       expect(t, JsonToken.END_OBJECT, "end of protected header");
@@ -302,9 +325,10 @@ public final class HeaderCodec {
           "the protected header lacks its " + (algorithm == null ? "algorithm" : "key id"));
     }
     if ((algorithm == BodyAlgorithm.A256GCM) != (commitment != null)) {
-      throw new MalformedEnvelopeException(algorithm == BodyAlgorithm.A256GCM
-          ? "an a256gcm header lacks its key commitment (field 4)"
-          : "a cobblestone-256 header must not carry field 4 (key commitment)");
+      throw new MalformedEnvelopeException(
+          algorithm == BodyAlgorithm.A256GCM
+              ? "an a256gcm header lacks its key commitment (field 4)"
+              : "a cobblestone-256 header must not carry field 4 (key commitment)");
     }
     return new ProtectedFields(algorithm, kid, context, commitment);
   }
@@ -316,7 +340,8 @@ public final class HeaderCodec {
     while ((t = parser.nextToken()) == JsonToken.FIELD_NAME) {
       if (context.size() >= limits.maxContextEntries()) {
         throw new MalformedEnvelopeException(
-            "the context has more than " + limits.maxContextEntries()
+            "the context has more than "
+                + limits.maxContextEntries()
                 + " entries (EnvelopeLimits.maxContextEntries)");
       }
       String key = parser.currentName();
@@ -326,8 +351,9 @@ public final class HeaderCodec {
         throw new MalformedEnvelopeException("a context key is empty");
       }
       expect(parser.nextToken(), JsonToken.VALUE_STRING, "context value");
-      String value = boundedText(parser, limits.maxContextValueBytes(), "context value",
-          "maxContextValueBytes");
+      String value =
+          boundedText(
+              parser, limits.maxContextValueBytes(), "context value", "maxContextValueBytes");
       if (context.put(key, value) != null) {
         throw new MalformedEnvelopeException("the context repeats a key");
       }
@@ -346,14 +372,18 @@ public final class HeaderCodec {
       while ((t = parser.nextToken()) == JsonToken.START_ARRAY) {
         if (recipients.size() >= limits.maxRecipients()) {
           throw new MalformedEnvelopeException(
-              "the envelope has more than " + limits.maxRecipients()
+              "the envelope has more than "
+                  + limits.maxRecipients()
                   + " recipients (EnvelopeLimits.maxRecipients)");
         }
         expect(parser.nextToken(), JsonToken.VALUE_EMBEDDED_OBJECT, "recipient KEK reference");
         byte[] ref = parser.getBinaryValue();
         if (ref.length != KEK_REF_BYTES) {
           throw new MalformedEnvelopeException(
-              "a recipient's KEK reference has " + ref.length + " bytes, expected " + KEK_REF_BYTES);
+              "a recipient's KEK reference has "
+                  + ref.length
+                  + " bytes, expected "
+                  + KEK_REF_BYTES);
         }
         expect(parser.nextToken(), JsonToken.VALUE_NUMBER_INT, "recipient wrap algorithm");
         // One rule for every recipient, listed in the policy or not (FORMAT.md §3): wrapAlg is
@@ -372,8 +402,11 @@ public final class HeaderCodec {
         byte[] edk = parser.getBinaryValue();
         if (edk.length == 0 || edk.length > limits.maxWrappedKeyBytes()) {
           throw new MalformedEnvelopeException(
-              "a recipient's wrapped key has " + edk.length + " bytes; allowed 1.."
-                  + limits.maxWrappedKeyBytes() + " (EnvelopeLimits.maxWrappedKeyBytes)");
+              "a recipient's wrapped key has "
+                  + edk.length
+                  + " bytes; allowed 1.."
+                  + limits.maxWrappedKeyBytes()
+                  + " (EnvelopeLimits.maxWrappedKeyBytes)");
         }
         expect(parser.nextToken(), JsonToken.END_ARRAY, "end of recipient");
         recipients.add(new Recipient(ref, alg, edk));
@@ -403,23 +436,31 @@ public final class HeaderCodec {
     }
     if (available > MAGIC.length && (bytes[MAGIC.length] & 0xff) != FORMAT_VERSION) {
       throw new MalformedEnvelopeException(
-          "envelope format version " + (bytes[MAGIC.length] & 0xff)
-              + " is not supported; this library reads version " + FORMAT_VERSION);
+          "envelope format version "
+              + (bytes[MAGIC.length] & 0xff)
+              + " is not supported; this library reads version "
+              + FORMAT_VERSION);
     }
   }
 
   private static void checkProtectedLength(int p, EnvelopeLimits limits) {
     if (p == 0 || p > limits.maxProtectedHeaderBytes()) {
       throw new MalformedEnvelopeException(
-          "the protected header claims " + p + " bytes; allowed 1.."
-              + limits.maxProtectedHeaderBytes() + " (EnvelopeLimits.maxProtectedHeaderBytes)");
+          "the protected header claims "
+              + p
+              + " bytes; allowed 1.."
+              + limits.maxProtectedHeaderBytes()
+              + " (EnvelopeLimits.maxProtectedHeaderBytes)");
     }
   }
 
   private static void checkRecipientsLength(int r, EnvelopeLimits limits) {
     if (r == 0 || r > limits.maxRecipientsBytes()) {
       throw new MalformedEnvelopeException(
-          "the recipient list claims " + r + " bytes; allowed 1.." + limits.maxRecipientsBytes()
+          "the recipient list claims "
+              + r
+              + " bytes; allowed 1.."
+              + limits.maxRecipientsBytes()
               + " (EnvelopeLimits.maxRecipientsBytes)");
     }
   }
@@ -441,9 +482,9 @@ public final class HeaderCodec {
   }
 
   /**
-   * Refuses text that was not valid UTF-8: Jackson decodes some invalid sequences (such as a
-   * 0xF5 lead byte) into unpaired surrogates instead of failing, and such a string has no UTF-8
-   * encoding to compare with the input.
+   * Refuses text that was not valid UTF-8: Jackson decodes some invalid sequences (such as a 0xF5
+   * lead byte) into unpaired surrogates instead of failing, and such a string has no UTF-8 encoding
+   * to compare with the input.
    */
   private static void requireWellFormed(String s, String what) {
     if (!isWellFormed(s)) {
@@ -487,7 +528,8 @@ public final class HeaderCodec {
     if (e instanceof MalformedEnvelopeException m) {
       return m;
     }
-    if (e instanceof EOFException || e.getMessage() != null && e.getMessage().contains("end-of-input")) {
+    if (e instanceof EOFException
+        || (e.getMessage() != null && e.getMessage().contains("end-of-input"))) {
       return new MalformedEnvelopeException("the " + where + " is truncated", e);
     }
     return new MalformedEnvelopeException("the " + where + " is not valid CBOR of format v1", e);
@@ -511,13 +553,17 @@ public final class HeaderCodec {
   }
 
   /** Checks a caller's context against the limits when sealing. */
-  public static SortedMap<String, String> checkedContext(Map<String, String> context, EnvelopeLimits limits) {
+  public static SortedMap<String, String> checkedContext(
+      Map<String, String> context, EnvelopeLimits limits) {
     if (context == null) {
       throw new IllegalArgumentException("context must not be null; pass Map.of() for none");
     }
     if (context.size() > limits.maxContextEntries()) {
       throw new IllegalArgumentException(
-          "context has " + context.size() + " entries; at most " + limits.maxContextEntries()
+          "context has "
+              + context.size()
+              + " entries; at most "
+              + limits.maxContextEntries()
               + " allowed (EnvelopeLimits.maxContextEntries)");
     }
     SortedMap<String, String> sorted = new TreeMap<>();
@@ -532,13 +578,20 @@ public final class HeaderCodec {
             "context keys and values must be well-formed Unicode (no unpaired surrogates)");
       }
       if (k.getBytes(StandardCharsets.UTF_8).length > limits.maxContextKeyBytes()) {
-        throw new IllegalArgumentException("context key '" + abbreviate(k) + "' exceeds "
-            + limits.maxContextKeyBytes() + " bytes (EnvelopeLimits.maxContextKeyBytes)");
+        throw new IllegalArgumentException(
+            "context key '"
+                + abbreviate(k)
+                + "' exceeds "
+                + limits.maxContextKeyBytes()
+                + " bytes (EnvelopeLimits.maxContextKeyBytes)");
       }
       if (v.getBytes(StandardCharsets.UTF_8).length > limits.maxContextValueBytes()) {
-        throw new IllegalArgumentException("the value of context key " + abbreviate(k)
-            + " exceeds " + limits.maxContextValueBytes()
-            + " bytes (EnvelopeLimits.maxContextValueBytes)");
+        throw new IllegalArgumentException(
+            "the value of context key "
+                + abbreviate(k)
+                + " exceeds "
+                + limits.maxContextValueBytes()
+                + " bytes (EnvelopeLimits.maxContextValueBytes)");
       }
       sorted.put(k, v);
     }

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** Syntax of KEK URIs and the 8-byte reference an envelope records for each. */
 public final class KekUris {
-  private static final Pattern URI = Pattern.compile("[a-z][a-z0-9+.-]{0,31}://[\\x21-\\x7e]{1,2000}");
+  private static final Pattern URI =
+      Pattern.compile("[a-z][a-z0-9+.-]{0,31}://[\\x21-\\x7e]{1,2000}");
 
   private KekUris() {}
 
@@ -18,13 +19,14 @@ public final class KekUris {
   }
 
   public static String scheme(String uri) {
-    return uri.substring(0, uri.indexOf("://"));  // lower case already: isValid requires it
+    return uri.substring(0, uri.indexOf("://")); // lower case already: isValid requires it
   }
 
   /** First 8 bytes of SHA-256 over the URI's UTF-8 bytes, exactly as the policy spells it. */
   public static byte[] reference(String uri) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(uri.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(uri.getBytes(StandardCharsets.UTF_8));
       return Arrays.copyOf(digest, HeaderCodec.KEK_REF_BYTES);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK lacks SHA-256", e);

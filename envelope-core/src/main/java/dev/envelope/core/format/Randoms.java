@@ -7,10 +7,10 @@ import java.security.SecureRandom;
 /**
  * Random bytes from a per-thread NIST SP 800-90A DRBG (the JDK's {@code DRBG}, 256-bit strength,
  * seeded by the operating system). Per thread, because one shared {@code SecureRandom} serialised
- * every encrypt on its lock: with two threads, nonce generation alone held raw AES-GCM to one
- * core. Public values (nonces, salts) are drawn from a small per-thread buffer of DRBG output:
- * each DRBG call has a fixed cost of about two SHA-256 blocks, which one 384-byte call spreads over
- * 32 nonces. Keys never pass through the buffer.
+ * every encrypt on its lock: with two threads, nonce generation alone held raw AES-GCM to one core.
+ * Public values (nonces, salts) are drawn from a small per-thread buffer of DRBG output: each DRBG
+ * call has a fixed cost of about two SHA-256 blocks, which one 384-byte call spreads over 32
+ * nonces. Keys never pass through the buffer.
  */
 public final class Randoms {
   private static final int BUFFER_BYTES = 384;
@@ -27,8 +27,8 @@ public final class Randoms {
 
   private static SecureRandom newDrbg() {
     try {
-      return SecureRandom.getInstance("DRBG",
-          DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, null));
+      return SecureRandom.getInstance(
+          "DRBG", DrbgParameters.instantiation(256, DrbgParameters.Capability.RESEED_ONLY, null));
     } catch (NoSuchAlgorithmException e) {
       return new SecureRandom();
     }

@@ -38,7 +38,7 @@ final class ByteKey {
 
   private static int hash(byte[] b, int from, int to) {
     // Four independent lanes, so the multiplications overlap instead of waiting on each other.
-    long h0 = to - from;
+    long h0 = (long) to - from;
     long h1 = 0;
     long h2 = 0;
     long h3 = 0;
@@ -64,7 +64,8 @@ final class ByteKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ByteKey k && k.hash == hash
+    return o instanceof ByteKey k
+        && k.hash == hash
         && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to);
   }
 }

@@ -24,8 +24,13 @@ final class Counters {
   }
 
   EnvelopeStats snapshot() {
-    return new EnvelopeStats(encryptHits.sum(), encryptMisses.sum(), decryptHits.sum(),
-        decryptMisses.sum(), sums(wraps), sums(unwraps));
+    return new EnvelopeStats(
+        encryptHits.sum(),
+        encryptMisses.sum(),
+        decryptHits.sum(),
+        decryptMisses.sum(),
+        sums(wraps),
+        sums(unwraps));
   }
 
   private static Map<String, Long> sums(Map<String, LongAdder> counters) {

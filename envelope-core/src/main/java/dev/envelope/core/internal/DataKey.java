@@ -2,7 +2,6 @@ package dev.envelope.core.internal;
 
 import dev.envelope.core.BodyAlgorithm;
 import dev.envelope.core.DataKeyCacheLimits;
-import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.format.DerivedKeys;
 import dev.envelope.core.spi.SecretBytes;
 import java.util.Map;
@@ -15,16 +14,18 @@ import java.util.function.Supplier;
  * prepared, the A256GCM subkey and key commitment, and — on the encrypt side — the encoded
  * recipients (the wraps of this DEK under every KEK).
  *
- * <p>Reuse is bounded by {@link DataKeyCacheLimits}: {@link #tryReserve} hands out one message at
- * a time until a limit is reached. Users hold a lease; a cache that drops the key calls {@link
+ * <p>Reuse is bounded by {@link DataKeyCacheLimits}: {@link #tryReserve} hands out one message at a
+ * time until a limit is reached. Users hold a lease; a cache that drops the key calls {@link
  * #retire()}, and the key material is zeroed when the last lease is released, so a message in
  * flight never sees a destroyed key.
  */
 final class DataKey {
 
   final SecretBytes dek;
+
   /** The bodies' keys derived from it once (FORMAT.md §4). */
   public final DerivedKeys derived;
+
   /** R || recipients, as written in every envelope sealed under this key; null when decrypting. */
   final byte[] encodedRecipients;
 
@@ -33,18 +34,24 @@ final class DataKey {
   private final long maxBytes;
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
+
   /**
    * Leases in flight. Striped (LongAdder), because every message on every thread takes one: a
    * single atomic word here was a cache line all threads fought over. Safe without a lock by the
-   * Dekker pattern: a lease increments, then reads {@code retired}; a retire writes {@code retired},
-   * then sums; both are volatile, so one of the two always sees the other.
+   * Dekker pattern: a lease increments, then reads {@code retired}; a retire writes {@code
+   * retired}, then sums; both are volatile, so one of the two always sees the other.
    */
-  private final java.util.concurrent.atomic.LongAdder leases = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder leases =
+      new java.util.concurrent.atomic.LongAdder();
+
   private final java.util.concurrent.atomic.AtomicBoolean destroyed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean retired;
+
   /** Authenticated headers by context, per body algorithm: the same for every message. */
-  private final ConcurrentHashMap<Map<String, String>, byte[]> gcmHeaders = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Map<String, String>, byte[]> gcmHeaders =
+      new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<Map<String, String>, byte[]> cobblestoneHeaders =
       new ConcurrentHashMap<>();
 
@@ -72,14 +79,15 @@ final class DataKey {
 
   /** Nanoseconds until {@code maxAge} ends, for the cache's expiry. */
   long remainingNanos() {
-    return expiresAtNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+    return expiresAtNanos == Long.MAX_VALUE
+        ? Long.MAX_VALUE
         : Math.max(0, expiresAtNanos - System.nanoTime());
   }
 
   /**
    * Takes a lease and reserves one message of {@code plaintextBytes}, or returns false if a limit
-   * is reached (the caller then needs a new DEK). A message larger than {@code maxBytes} is
-   * allowed only as the first message of a DEK.
+   * is reached (the caller then needs a new DEK). A message larger than {@code maxBytes} is allowed
+   * only as the first message of a DEK.
    */
   boolean tryReserve(long plaintextBytes) {
     if (System.nanoTime() - expiresAtNanos >= 0 && expiresAtNanos != Long.MAX_VALUE) {
@@ -173,7 +181,10 @@ final class DataKey {
 
   @Override
   public String toString() {
-    return "DataKey[messages=" + messages.get() + ", bytes=" + bytes.get()
+    return "DataKey[messages="
+        + messages.get()
+        + ", bytes="
+        + bytes.get()
         + (isDestroyed() ? ", destroyed]" : "]");
   }
 }

@@ -21,19 +21,25 @@ final class DecryptKeyCache implements AutoCloseable {
 
   DecryptKeyCache(int maxEntries, Duration ttl, Counters counters) {
     this.counters = counters;
-    this.cache = maxEntries == 0 ? null : Caffeine.newBuilder()
-        .executor(Runnable::run)
-        // Expire on time, not only on the next lookup: the hot path reaches a cached key through
-        // the header's memo without touching this cache, and a retired key must stop being used.
-        .scheduler(Scheduler.systemScheduler())
-        .maximumSize(maxEntries)
-        .expireAfterWrite(ttl)
-        .<Key, DataKey>removalListener((k, v, cause) -> {
-          if (v != null) {
-            v.retire();
-          }
-        })
-        .build();
+    this.cache =
+        maxEntries == 0
+            ? null
+            : Caffeine.newBuilder()
+                .executor(Runnable::run)
+                // Expire on time, not only on the next lookup: the hot path reaches a cached key
+                // through
+                // the header's memo without touching this cache, and a retired key must stop being
+                // used.
+                .scheduler(Scheduler.systemScheduler())
+                .maximumSize(maxEntries)
+                .expireAfterWrite(ttl)
+                .<Key, DataKey>removalListener(
+                    (k, v, cause) -> {
+                      if (v != null) {
+                        v.retire();
+                      }
+                    })
+                .build();
   }
 
   /**
@@ -42,7 +48,11 @@ final class DecryptKeyCache implements AutoCloseable {
    * @param wrappedKey not modified afterwards (it may become the cache key)
    * @param unwrap called on a miss; its exceptions propagate and nothing is cached
    */
-  DataKey lease(String logicalKeyId, String kekUri, long wrapAlgorithm, byte[] wrappedKey,
+  DataKey lease(
+      String logicalKeyId,
+      String kekUri,
+      long wrapAlgorithm,
+      byte[] wrappedKey,
       Supplier<DataKey> unwrap) {
     if (cache == null) {
       counters.decryptMisses.increment();
@@ -51,18 +61,23 @@ final class DecryptKeyCache implements AutoCloseable {
       once.retire();
       return once;
     }
-    Key key = new Key(logicalKeyId, kekUri, wrapAlgorithm, ByteKey.view(wrappedKey, 0, wrappedKey.length));
+    Key key =
+        new Key(
+            logicalKeyId, kekUri, wrapAlgorithm, ByteKey.view(wrappedKey, 0, wrappedKey.length));
     while (true) {
       boolean[] loaded = new boolean[1];
-      DataKey dataKey = cache.get(key, k -> {
-        loaded[0] = true;
-        return unwrap.get();
-      });
+      DataKey dataKey =
+          cache.get(
+              key,
+              k -> {
+                loaded[0] = true;
+                return unwrap.get();
+              });
       if (dataKey.lease()) {
         (loaded[0] ? counters.decryptMisses : counters.decryptHits).increment();
         return dataKey;
       }
-      cache.asMap().remove(key, dataKey);  // destroyed between lookup and lease: load again
+      cache.asMap().remove(key, dataKey); // destroyed between lookup and lease: load again
     }
   }
 

@@ -44,8 +44,8 @@ public final class Decryptor {
     Body body = Bodies.of(header.algorithm);
     int bodyLength = envelope.length - header.length;
     body.requireStart(bodyLength);
-    Unwrapper.Leased found = unwrapper.find(key, cached,
-        dk -> body.check(dk.derived, header, envelope, header.length));
+    Unwrapper.Leased found =
+        unwrapper.find(key, cached, dk -> body.check(dk.derived, header, envelope, header.length));
     try {
       return found.decryption().decrypt(envelope, header.length, bodyLength);
     } finally {
@@ -75,15 +75,19 @@ public final class Decryptor {
 
   private void requireContext(EnvelopeHeader header, Map<String, String> context) {
     if (context != null && header.context.equals(context)) {
-      return;  // the common case; the stored context was validated when parsed
+      return; // the common case; the stored context was validated when parsed
     }
     SortedMap<String, String> given = HeaderCodec.checkedContext(context, limits);
     if (!given.equals(header.context)) {
       // Name keys only: values may be identifiers a log need not carry.
-      throw new AuthenticationException("the context given does not match the one the envelope"
-          + " was sealed with (sealed keys " + header.context.keySet() + ", given keys "
-          + given.keySet() + (given.keySet().equals(header.context.keySet()) ? ", values differ" : "")
-          + ")");
+      throw new AuthenticationException(
+          "the context given does not match the one the envelope"
+              + " was sealed with (sealed keys "
+              + header.context.keySet()
+              + ", given keys "
+              + given.keySet()
+              + (given.keySet().equals(header.context.keySet()) ? ", values differ" : "")
+              + ")");
     }
   }
 }

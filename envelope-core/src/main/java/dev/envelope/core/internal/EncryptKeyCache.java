@@ -1,11 +1,11 @@
 package dev.envelope.core.internal;
 
-import dev.envelope.core.DataKeyCacheLimits;
-import dev.envelope.core.LogicalKey;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import dev.envelope.core.DataKeyCacheLimits;
+import dev.envelope.core.LogicalKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
@@ -29,31 +29,36 @@ final class EncryptKeyCache implements AutoCloseable {
   EncryptKeyCache(Function<LogicalKey, DataKey> factory, Counters counters) {
     this.factory = factory;
     this.counters = counters;
-    this.cache = Caffeine.newBuilder()
-        .executor(Runnable::run)
-        .scheduler(Scheduler.systemScheduler())
-        .expireAfter(new Expiry<String, Slot>() {
-          @Override
-          public long expireAfterCreate(String key, Slot slot, long currentTime) {
-            return slot.dataKey == null ? 0 : slot.dataKey.remainingNanos();
-          }
+    this.cache =
+        Caffeine.newBuilder()
+            .executor(Runnable::run)
+            .scheduler(Scheduler.systemScheduler())
+            .expireAfter(
+                new Expiry<String, Slot>() {
+                  @Override
+                  public long expireAfterCreate(String key, Slot slot, long currentTime) {
+                    return slot.dataKey == null ? 0 : slot.dataKey.remainingNanos();
+                  }
 
-          @Override
-          public long expireAfterUpdate(String key, Slot slot, long currentTime, long current) {
-            return expireAfterCreate(key, slot, currentTime);
-          }
+                  @Override
+                  public long expireAfterUpdate(
+                      String key, Slot slot, long currentTime, long current) {
+                    return expireAfterCreate(key, slot, currentTime);
+                  }
 
-          @Override
-          public long expireAfterRead(String key, Slot slot, long currentTime, long current) {
-            return current;
-          }
-        })
-        .<String, Slot>removalListener((key, slot, cause) -> {
-          if (slot != null && slot.dataKey != null) {
-            slot.dataKey.retire();
-          }
-        })
-        .buildAsync();
+                  @Override
+                  public long expireAfterRead(
+                      String key, Slot slot, long currentTime, long current) {
+                    return current;
+                  }
+                })
+            .<String, Slot>removalListener(
+                (key, slot, cause) -> {
+                  if (slot != null && slot.dataKey != null) {
+                    slot.dataKey.retire();
+                  }
+                })
+            .buildAsync();
     this.map = cache.asMap();
   }
 
@@ -66,7 +71,7 @@ final class EncryptKeyCache implements AutoCloseable {
       counters.encryptMisses.increment();
       DataKey fresh = factory.apply(key);
       fresh.tryReserve(plaintextBytes);
-      fresh.retire();  // zeroed as soon as the caller releases it
+      fresh.retire(); // zeroed as soon as the caller releases it
       return fresh;
     }
     boolean made = false;
@@ -86,13 +91,14 @@ final class EncryptKeyCache implements AutoCloseable {
           }
           mine.complete(slot);
           if (slot.failure != null) {
-            map.remove(key.id(), mine);  // not cached: the next caller tries again
+            map.remove(key.id(), mine); // not cached: the next caller tries again
           }
         }
       }
       Slot slot = future.join();
       if (slot.failure != null) {
-        // Every caller that waited on this attempt gets its failure: one wrap attempt, not one each.
+        // Every caller that waited on this attempt gets its failure: one wrap attempt, not one
+        // each.
         counters.encryptMisses.increment();
         throw slot.failure;
       }
@@ -100,7 +106,7 @@ final class EncryptKeyCache implements AutoCloseable {
         (made ? counters.encryptMisses : counters.encryptHits).increment();
         return slot.dataKey;
       }
-      map.remove(key.id(), future);  // used up or expired: retired by the removal listener
+      map.remove(key.id(), future); // used up or expired: retired by the removal listener
     }
   }
 

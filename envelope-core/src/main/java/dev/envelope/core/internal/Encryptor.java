@@ -5,7 +5,6 @@ import dev.envelope.core.LogicalKey;
 import dev.envelope.core.format.Bodies;
 import dev.envelope.core.format.Body;
 import dev.envelope.core.format.Cobblestone256Body;
-import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.format.HeaderCodec;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,25 +29,34 @@ public final class Encryptor {
     Body body = Bodies.forMessage(plaintext.length, limits);
     DataKey dataKey = dataKeys.lease(key, plaintext.length);
     try {
-      byte[] authenticated = dataKey.header(body.algorithm(), context, () -> authenticatedHeader(
-          body, key.id(), HeaderCodec.checkedContext(context, limits), dataKey));
+      byte[] authenticated =
+          dataKey.header(
+              body.algorithm(),
+              context,
+              () ->
+                  authenticatedHeader(
+                      body, key.id(), HeaderCodec.checkedContext(context, limits), dataKey));
       byte[] recipients = dataKey.encodedRecipients;
       long total = authenticated.length + recipients.length + body.bodyLength(plaintext.length);
       if (total > Integer.MAX_VALUE - 64) {
-        throw new IllegalArgumentException("a plaintext of " + plaintext.length
-            + " bytes is too large for the byte[] API; use encryptingStream");
+        throw new IllegalArgumentException(
+            "a plaintext of "
+                + plaintext.length
+                + " bytes is too large for the byte[] API; use encryptingStream");
       }
       byte[] out = new byte[(int) total];
       System.arraycopy(authenticated, 0, out, 0, authenticated.length);
       System.arraycopy(recipients, 0, out, authenticated.length, recipients.length);
-      body.encrypt(dataKey.derived, authenticated, plaintext, out, authenticated.length + recipients.length);
+      body.encrypt(
+          dataKey.derived, authenticated, plaintext, out, authenticated.length + recipients.length);
       return out;
     } finally {
       dataKey.release();
     }
   }
 
-  public OutputStream encryptingStream(LogicalKey key, OutputStream sink, Map<String, String> context) {
+  public OutputStream encryptingStream(
+      LogicalKey key, OutputStream sink, Map<String, String> context) {
     SortedMap<String, String> checked = HeaderCodec.checkedContext(context, limits);
     Cobblestone256Body body = Cobblestone256Body.INSTANCE;
     DataKey dataKey = dataKeys.lease(key, 0);
@@ -66,13 +74,17 @@ public final class Encryptor {
 
   private byte[] authenticatedHeader(
       Body body, String keyId, SortedMap<String, String> context, DataKey dataKey) {
-    byte[] authenticated = HeaderCodec.encodeAuthenticated(
-        body.algorithm(), keyId, context, body.headerCommitment(dataKey.derived).orElse(null));
+    byte[] authenticated =
+        HeaderCodec.encodeAuthenticated(
+            body.algorithm(), keyId, context, body.headerCommitment(dataKey.derived).orElse(null));
     int protectedBytes = authenticated.length - HeaderCodec.PREFIX_BYTES;
     if (protectedBytes > limits.maxProtectedHeaderBytes()) {
-      throw new IllegalArgumentException("the key id and context need " + protectedBytes
-          + " header bytes; at most " + limits.maxProtectedHeaderBytes()
-          + " allowed (EnvelopeLimits.maxProtectedHeaderBytes)");
+      throw new IllegalArgumentException(
+          "the key id and context need "
+              + protectedBytes
+              + " header bytes; at most "
+              + limits.maxProtectedHeaderBytes()
+              + " allowed (EnvelopeLimits.maxProtectedHeaderBytes)");
     }
     return authenticated;
   }

@@ -1,6 +1,5 @@
 package dev.envelope.core.internal;
 
-import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeLimits;
 import dev.envelope.core.EnvelopeObserver;
 import dev.envelope.core.EnvelopeStats;
@@ -33,14 +32,20 @@ public final class Engine implements AutoCloseable {
   /**
    * @param observer told of every KEK call; must not throw (the facade guards it)
    */
-  public Engine(KeyPolicy policy, LocalConfig config, EnvelopeLimits limits,
-      Map<String, KekProvider> providers, EnvelopeObserver observer) {
+  public Engine(
+      KeyPolicy policy,
+      LocalConfig config,
+      EnvelopeLimits limits,
+      Map<String, KekProvider> providers,
+      EnvelopeObserver observer) {
     this.registry = new KekRegistry(providers, config);
-    this.wrapExecutor = Executors.newCachedThreadPool(task -> {
-      Thread t = new Thread(task, "envelope-wrap-" + WRAP_THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.wrapExecutor =
+        Executors.newCachedThreadPool(
+            task -> {
+              Thread t = new Thread(task, "envelope-wrap-" + WRAP_THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     KekCalls calls = new KekCalls(observer);
     Wrapper wrapper =
         new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls);

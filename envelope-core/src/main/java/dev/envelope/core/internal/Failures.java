@@ -22,8 +22,8 @@ final class Failures {
     if (message.length() > 200) {
       message = message.substring(0, 200) + "...";
     }
-    return new RecipientFailure(uri, "provider error " + e.getClass().getSimpleName() + message,
-        false);
+    return new RecipientFailure(
+        uri, "provider error " + e.getClass().getSimpleName() + message, false);
   }
 
   /** The failures, one after the other, for an error message. */
@@ -34,5 +34,4 @@ final class Failures {
     }
     return sb.toString();
   }
-
 }

@@ -3,7 +3,6 @@ package dev.envelope.core.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.envelope.core.EnvelopeLimits;
-import dev.envelope.core.format.EnvelopeHeader;
 import dev.envelope.core.format.HeaderCodec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,8 +10,8 @@ import java.io.InputStream;
 /**
  * Parsed headers by their exact bytes, per facade (so each facade's limits applied when they were
  * parsed). Envelopes that share a data key and a context share their header bytes; a hit costs a
- * hash and a comparison instead of a parse. Only successfully parsed headers are kept, and a
- * header holds no secret.
+ * hash and a comparison instead of a parse. Only successfully parsed headers are kept, and a header
+ * holds no secret.
  */
 public final class HeaderCache {
   private final EnvelopeLimits limits;

@@ -1,16 +1,16 @@
 package dev.envelope.core.internal;
 
 import dev.envelope.core.EnvelopeInfo;
+import dev.envelope.core.EnvelopeInfo.KekStatus;
+import dev.envelope.core.EnvelopeInfo.RecipientInfo;
 import dev.envelope.core.EnvelopeLimits;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
 import dev.envelope.core.format.Bodies;
 import dev.envelope.core.format.EnvelopeHeader;
+import dev.envelope.core.format.EnvelopeHeader.Recipient;
 import dev.envelope.core.format.HeaderCodec;
 import dev.envelope.core.format.KekUris;
-import dev.envelope.core.format.EnvelopeHeader.Recipient;
-import dev.envelope.core.EnvelopeInfo.KekStatus;
-import dev.envelope.core.EnvelopeInfo.RecipientInfo;
 import dev.envelope.core.spi.WrapAlgorithm;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -48,20 +48,37 @@ public final class Inspector {
     }
   }
 
-  /** @param bodyBytes the body's length, or -1 if unknown */
+  /**
+   * @param bodyBytes the body's length, or -1 if unknown
+   */
   private static EnvelopeInfo describe(EnvelopeHeader header, long bodyBytes, KeyPolicy policy) {
     Optional<LogicalKey> key = policy == null ? Optional.empty() : policy.key(header.logicalKeyId);
     List<RecipientInfo> infos = new ArrayList<>();
     for (Recipient r : header.recipients) {
       Optional<String> uri = key.flatMap(k -> k.kekFor(r.kekRef()));
-      KekStatus status = policy == null ? KekStatus.UNRESOLVED
-          : uri.isEmpty() ? KekStatus.NOT_IN_POLICY
-          : key.get().isDecryptOnly(uri.get()) ? KekStatus.DECRYPT_ONLY : KekStatus.ACTIVE;
-      infos.add(new RecipientInfo(KekUris.hex(r.kekRef()), uri, status,
-          WrapAlgorithm.of(r.wrapAlgorithm()), r.wrappedKey().length));
+      KekStatus status =
+          policy == null
+              ? KekStatus.UNRESOLVED
+              : uri.isEmpty()
+                  ? KekStatus.NOT_IN_POLICY
+                  : key.get().isDecryptOnly(uri.get()) ? KekStatus.DECRYPT_ONLY : KekStatus.ACTIVE;
+      infos.add(
+          new RecipientInfo(
+              KekUris.hex(r.kekRef()),
+              uri,
+              status,
+              WrapAlgorithm.of(r.wrapAlgorithm()),
+              r.wrappedKey().length));
     }
     long plaintext = bodyBytes < 0 ? -1 : Bodies.of(header.algorithm).plaintextLength(bodyBytes);
-    return new EnvelopeInfo(HeaderCodec.FORMAT_VERSION, header.algorithm, header.logicalKeyId,
-        header.context, infos, header.length, bodyBytes, plaintext);
+    return new EnvelopeInfo(
+        HeaderCodec.FORMAT_VERSION,
+        header.algorithm,
+        header.logicalKeyId,
+        header.context,
+        infos,
+        header.length,
+        bodyBytes,
+        plaintext);
   }
 }

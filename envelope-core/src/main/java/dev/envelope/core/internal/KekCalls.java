@@ -12,8 +12,8 @@ final class KekCalls {
     this.observer = observer;
   }
 
-  <T> T timed(EnvelopeObserver.KekOperation operation, WrapContext context, String uri,
-      Supplier<T> call) {
+  <T> T timed(
+      EnvelopeObserver.KekOperation operation, WrapContext context, String uri, Supplier<T> call) {
     long start = System.nanoTime();
     try {
       T result = call.get();

@@ -49,21 +49,27 @@ final class KekRegistry implements AutoCloseable {
     String scheme = KekUris.scheme(uri);
     KekProvider provider = providers.get(scheme);
     if (provider == null) {
-      throw new KeyUnavailableException("no KEK provider for scheme '" + scheme
-          + "' is registered here; " + Providers.moduleFor(scheme)
-              .map(m -> "add the module " + m + " and register its provider")
-              .orElse("Envelope has no module for it; register a provider of your own")
-          + " with Envelope.builder().provider(...) or discoverProviders()", false);
+      throw new KeyUnavailableException(
+          "no KEK provider for scheme '"
+              + scheme
+              + "' is registered here; "
+              + Providers.moduleFor(scheme)
+                  .map(m -> "add the module " + m + " and register its provider")
+                  .orElse("Envelope has no module for it; register a provider of your own")
+              + " with Envelope.builder().provider(...) or discoverProviders()",
+          false);
     }
-    return open.computeIfAbsent(uri, u -> {
-      Kek opened = provider.open(u, config.settings(scheme));
-      if (opened == null || !u.equals(opened.uri())) {
-        throw new KeyUnavailableException(
-            "the provider for '" + scheme + "' returned no KEK or one for another URI", false);
-      }
-      LOG.debug("Opened KEK {} ({})", u, opened.algorithm().name());
-      return opened;
-    });
+    return open.computeIfAbsent(
+        uri,
+        u -> {
+          Kek opened = provider.open(u, config.settings(scheme));
+          if (opened == null || !u.equals(opened.uri())) {
+            throw new KeyUnavailableException(
+                "the provider for '" + scheme + "' returned no KEK or one for another URI", false);
+          }
+          LOG.debug("Opened KEK {} ({})", u, opened.algorithm().name());
+          return opened;
+        });
   }
 
   /**
@@ -88,7 +94,8 @@ final class KekRegistry implements AutoCloseable {
         SecretBytes back = kek.unwrap(wrapped, context);
         boolean same = MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
         back.destroy();
-        return same ? new KekCheck(uri, true, true, null)
+        return same
+            ? new KekCheck(uri, true, true, null)
             : new KekCheck(uri, true, false, "the unwrapped key differs from the wrapped one");
       } catch (RuntimeException e) {
         return new KekCheck(uri, true, false, describe(e));
@@ -99,7 +106,8 @@ final class KekRegistry implements AutoCloseable {
   }
 
   private static String describe(RuntimeException e) {
-    return e instanceof EnvelopeException ? e.getClass().getSimpleName() + ": " + e.getMessage()
+    return e instanceof EnvelopeException
+        ? e.getClass().getSimpleName() + ": " + e.getMessage()
         : "provider error " + e.getClass().getSimpleName();
   }
 

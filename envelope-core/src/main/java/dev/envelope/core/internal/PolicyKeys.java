@@ -18,9 +18,18 @@ public final class PolicyKeys {
     if (id == null || id.isEmpty()) {
       throw new IllegalArgumentException("logical key id must be a non-empty string");
     }
-    return policy.key(id).orElseThrow(() -> new KeyUnavailableException("the key policy ("
-        + policy.source() + ") has no logical key '" + id + "'; it has: "
-        + String.join(", ", policy.keyIds()), false));
+    return policy
+        .key(id)
+        .orElseThrow(
+            () ->
+                new KeyUnavailableException(
+                    "the key policy ("
+                        + policy.source()
+                        + ") has no logical key '"
+                        + id
+                        + "'; it has: "
+                        + String.join(", ", policy.keyIds()),
+                    false));
   }
 
   /**
@@ -29,8 +38,16 @@ public final class PolicyKeys {
    * @throws KeyUnavailableException if the policy does not name it
    */
   public static LogicalKey requireSealedUnder(KeyPolicy policy, String id) {
-    return policy.key(id).orElseThrow(() -> new KeyUnavailableException(
-        "the envelope was sealed under logical key '" + id + "', which the key policy ("
-            + policy.source() + ") does not name", false));
+    return policy
+        .key(id)
+        .orElseThrow(
+            () ->
+                new KeyUnavailableException(
+                    "the envelope was sealed under logical key '"
+                        + id
+                        + "', which the key policy ("
+                        + policy.source()
+                        + ") does not name",
+                    false));
   }
 }

@@ -2,8 +2,6 @@ package dev.envelope.core.internal;
 
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.format.KekUris;
-
-import dev.envelope.core.format.KekUris;
 import dev.envelope.core.local.LocalKekProvider;
 import dev.envelope.core.local.TinkKeysetKekProvider;
 import dev.envelope.core.spi.KekProvider;
@@ -26,14 +24,22 @@ public final class Providers {
   private static final Logger LOG = LoggerFactory.getLogger(Providers.class);
 
   /** Scheme → the Maven artifact that serves it (built-in schemes: envelope-core). */
-  public static final Map<String, String> MODULES = Map.of(
-      LocalKekProvider.SCHEME, "envelope-core",
-      TinkKeysetKekProvider.SCHEME, "envelope-core",
-      "pkcs11", "envelope-kms-pkcs11",
-      "aws-kms", "envelope-kms-aws",
-      "azure-kv", "envelope-kms-azure",
-      "gcp-kms", "envelope-kms-gcp",
-      "hpke", "envelope-kek-hpke");
+  public static final Map<String, String> MODULES =
+      Map.of(
+          LocalKekProvider.SCHEME,
+          "envelope-core",
+          TinkKeysetKekProvider.SCHEME,
+          "envelope-core",
+          "pkcs11",
+          "envelope-kms-pkcs11",
+          "aws-kms",
+          "envelope-kms-aws",
+          "azure-kv",
+          "envelope-kms-azure",
+          "gcp-kms",
+          "envelope-kms-gcp",
+          "hpke",
+          "envelope-kek-hpke");
 
   private Providers() {}
 
@@ -48,8 +54,8 @@ public final class Providers {
    * @param loader where discovery looks; null for the thread's context class loader
    * @throws IllegalStateException if two providers of the same kind claim one scheme
    */
-  public static Map<String, KekProvider> assemble(List<KekProvider> explicit, boolean discover,
-      ClassLoader loader) {
+  public static Map<String, KekProvider> assemble(
+      List<KekProvider> explicit, boolean discover, ClassLoader loader) {
     Map<String, KekProvider> providers = new LinkedHashMap<>();
     for (KekProvider builtIn : List.of(new LocalKekProvider(), new TinkKeysetKekProvider())) {
       builtIn.schemes().forEach(s -> providers.put(s, builtIn));
@@ -67,9 +73,10 @@ public final class Providers {
 
   private static Map<String, KekProvider> discovered(ClassLoader loader) {
     Map<String, KekProvider> found = new LinkedHashMap<>();
-    ServiceLoader<KekProvider> services = loader == null
-        ? ServiceLoader.load(KekProvider.class)
-        : ServiceLoader.load(KekProvider.class, loader);
+    ServiceLoader<KekProvider> services =
+        loader == null
+            ? ServiceLoader.load(KekProvider.class)
+            : ServiceLoader.load(KekProvider.class, loader);
     Iterator<KekProvider> it = services.iterator();
     while (true) {
       KekProvider p;
@@ -92,8 +99,15 @@ public final class Providers {
     for (String scheme : p.schemes()) {
       KekProvider previous = map.putIfAbsent(scheme, p);
       if (previous != null && previous.getClass() != p.getClass()) {
-        throw new IllegalStateException("two " + how + " KEK providers claim scheme '" + scheme
-            + "': " + previous.getClass().getName() + " and " + p.getClass().getName());
+        throw new IllegalStateException(
+            "two "
+                + how
+                + " KEK providers claim scheme '"
+                + scheme
+                + "': "
+                + previous.getClass().getName()
+                + " and "
+                + p.getClass().getName());
       }
     }
   }

@@ -13,9 +13,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Re-wraps envelopes' data keys under the policy's current {@code keks}. A data key is wrapped
- * anew only once the header it came with authenticated under it (FORMAT.md §7), and a rewrap
- * succeeds only if the whole envelope authenticated, as decrypt (given the stored context) would.
+ * Re-wraps envelopes' data keys under the policy's current {@code keks}. A data key is wrapped anew
+ * only once the header it came with authenticated under it (FORMAT.md §7), and a rewrap succeeds
+ * only if the whole envelope authenticated, as decrypt (given the stored context) would.
  */
 public final class Rewrapper {
   private final KeyPolicy policy;
@@ -48,8 +48,8 @@ public final class Rewrapper {
     byte[] out = new byte[header.authenticated.length + recipients.length + bodyLength];
     System.arraycopy(header.authenticated, 0, out, 0, header.authenticated.length);
     System.arraycopy(recipients, 0, out, header.authenticated.length, recipients.length);
-    System.arraycopy(envelope, header.length, out, header.authenticated.length + recipients.length,
-        bodyLength);
+    System.arraycopy(
+        envelope, header.length, out, header.authenticated.length + recipients.length, bodyLength);
     return out;
   }
 
@@ -59,7 +59,8 @@ public final class Rewrapper {
       LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);
       Body body = Bodies.of(header.algorithm);
       byte[] start = body.readStart(source, limits);
-      Unwrapper.Leased found = unwrapper.find(key, header, dk -> body.check(dk.derived, header, start, 0));
+      Unwrapper.Leased found =
+          unwrapper.find(key, header, dk -> body.check(dk.derived, header, start, 0));
       byte[] recipients;
       try {
         if (!body.commitmentCoversHeader()) {

@@ -9,8 +9,8 @@ import dev.envelope.core.RecipientFailure;
 import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.format.Decryption;
 import dev.envelope.core.format.EnvelopeHeader;
-import dev.envelope.core.format.KekUris;
 import dev.envelope.core.format.EnvelopeHeader.Recipient;
+import dev.envelope.core.format.KekUris;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapContext;
@@ -45,7 +45,11 @@ final class Unwrapper {
   private final DecryptKeyCache cache;
   private final KekCalls calls;
 
-  Unwrapper(KekRegistry registry, LocalConfig config, Counters counters, DecryptKeyCache cache,
+  Unwrapper(
+      KekRegistry registry,
+      LocalConfig config,
+      Counters counters,
+      DecryptKeyCache cache,
       KekCalls calls) {
     this.registry = registry;
     this.config = config;
@@ -61,7 +65,8 @@ final class Unwrapper {
    * @throws AuthenticationException if every usable recipient failed to authenticate
    * @throws KeyUnavailableException if no recipient could be used at all
    */
-  Leased find(LogicalKey key, EnvelopeHeader header, Function<DataKey, Optional<Decryption>> check) {
+  Leased find(
+      LogicalKey key, EnvelopeHeader header, Function<DataKey, Optional<Decryption>> check) {
     return search(key, header, check);
   }
 
@@ -69,8 +74,7 @@ final class Unwrapper {
    * As {@link #find(LogicalKey, EnvelopeHeader, Function)} for a cached header: tries the data key
    * that last opened these very header bytes first, and remembers the one found.
    */
-  Leased find(LogicalKey key, CachedHeader cached,
-      Function<DataKey, Optional<Decryption>> check) {
+  Leased find(LogicalKey key, CachedHeader cached, Function<DataKey, Optional<Decryption>> check) {
     DataKey memo = cached.opener;
     if (memo != null && memo.lease()) {
       Optional<Decryption> decryption = check.apply(memo);
@@ -85,27 +89,37 @@ final class Unwrapper {
     return found;
   }
 
-  private Leased search(LogicalKey key, EnvelopeHeader header,
-      Function<DataKey, Optional<Decryption>> check) {
+  private Leased search(
+      LogicalKey key, EnvelopeHeader header, Function<DataKey, Optional<Decryption>> check) {
     record Candidate(String uri, Recipient recipient, int rank) {}
     List<Candidate> candidates = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
     for (Recipient r : header.recipients) {
       Optional<String> uri = key.kekFor(r.kekRef());
       if (uri.isEmpty()) {
-        failures.add(new RecipientFailure("kek-ref:" + KekUris.hex(r.kekRef()),
-            "not a KEK the key policy allows for '" + key.id() + "'; skipped", false));
+        failures.add(
+            new RecipientFailure(
+                "kek-ref:" + KekUris.hex(r.kekRef()),
+                "not a KEK the key policy allows for '" + key.id() + "'; skipped",
+                false));
       } else {
-        candidates.add(new Candidate(uri.get(), r,
-            header.recipients.size() == 1 ? 0 : config.rank(uri.get())));
+        candidates.add(
+            new Candidate(
+                uri.get(), r, header.recipients.size() == 1 ? 0 : config.rank(uri.get())));
       }
     }
     if (candidates.isEmpty()) {
       throw new KeyUnavailableException(
-          "none of the envelope's " + header.recipients.size() + " recipients is a KEK that the key"
-              + " policy allows for '" + key.id() + "' (keks or decryptOnly); was it sealed under"
+          "none of the envelope's "
+              + header.recipients.size()
+              + " recipients is a KEK that the key"
+              + " policy allows for '"
+              + key.id()
+              + "' (keks or decryptOnly); was it sealed under"
               + " another policy, or was its KEK removed from this one?",
-          false, failures, null);
+          false,
+          failures,
+          null);
     }
     candidates.sort(Comparator.comparingInt(Candidate::rank));
     WrapContext context = new WrapContext(key.id());
@@ -114,13 +128,19 @@ final class Unwrapper {
       DataKey dataKey = null;
       try {
         Recipient r = c.recipient();
-        dataKey = cache.lease(key.id(), c.uri(), r.wrapAlgorithm(), r.wrappedKey(),
-            () -> unwrap(c.uri(), r, context));
+        dataKey =
+            cache.lease(
+                key.id(),
+                c.uri(),
+                r.wrapAlgorithm(),
+                r.wrappedKey(),
+                () -> unwrap(c.uri(), r, context));
         Optional<Decryption> decryption = check.apply(dataKey);
         if (decryption.isEmpty()) {
-          throw new AuthenticationException("the unwrapped data key does not match the envelope's"
-              + " key commitment (a recipient of another envelope, or the header or body was"
-              + " altered)");
+          throw new AuthenticationException(
+              "the unwrapped data key does not match the envelope's"
+                  + " key commitment (a recipient of another envelope, or the header or body was"
+                  + " altered)");
         }
         return new Leased(dataKey, decryption.get());
       } catch (RuntimeException e) {
@@ -134,25 +154,35 @@ final class Unwrapper {
       }
     }
     if (!anyUnavailable) {
-      throw new AuthenticationException("the envelope did not authenticate with any recipient: "
-          + Failures.describe(failures), failures);
+      throw new AuthenticationException(
+          "the envelope did not authenticate with any recipient: " + Failures.describe(failures),
+          failures);
     }
     throw new KeyUnavailableException(
-        "no recipient of the envelope could be unwrapped here: "
-            + Failures.describe(failures),
-        failures.stream().anyMatch(RecipientFailure::retryable), failures, null);
+        "no recipient of the envelope could be unwrapped here: " + Failures.describe(failures),
+        failures.stream().anyMatch(RecipientFailure::retryable),
+        failures,
+        null);
   }
 
   private DataKey unwrap(String uri, Recipient recipient, WrapContext context) {
     Kek kek = registry.kek(uri);
     if (kek.algorithm().id() != recipient.wrapAlgorithm()) {
-      throw new AuthenticationException("the recipient says wrap algorithm "
-          + recipient.wrapAlgorithm() + " but this KEK uses " + kek.algorithm().name());
+      throw new AuthenticationException(
+          "the recipient says wrap algorithm "
+              + recipient.wrapAlgorithm()
+              + " but this KEK uses "
+              + kek.algorithm().name());
     }
     counters.unwrapCalled(uri);
-    // A copy: the wrapped bytes are part of cached headers and keys, and a provider might modify them.
-    SecretBytes dek = calls.timed(EnvelopeObserver.KekOperation.UNWRAP, context, uri,
-        () -> kek.unwrap(recipient.wrappedKey().clone(), context));
+    // A copy: the wrapped bytes are part of cached headers and keys, and a provider might modify
+    // them.
+    SecretBytes dek =
+        calls.timed(
+            EnvelopeObserver.KekOperation.UNWRAP,
+            context,
+            uri,
+            () -> kek.unwrap(recipient.wrappedKey().clone(), context));
     if (dek == null || dek.length() != Cobblestone.KEY_BYTES) {
       if (dek != null) {
         dek.destroy();

@@ -6,10 +6,10 @@ import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.LogicalKey;
 import dev.envelope.core.RecipientFailure;
 import dev.envelope.core.format.Cobblestone;
+import dev.envelope.core.format.EnvelopeHeader.Recipient;
 import dev.envelope.core.format.HeaderCodec;
 import dev.envelope.core.format.KekUris;
 import dev.envelope.core.format.Randoms;
-import dev.envelope.core.format.EnvelopeHeader.Recipient;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapContext;
@@ -58,8 +58,13 @@ final class Wrapper {
   private final Duration timeout;
   private final KekCalls calls;
 
-  Wrapper(KekRegistry registry, EnvelopeLimits limits, Counters counters, ExecutorService executor,
-      Duration timeout, KekCalls calls) {
+  Wrapper(
+      KekRegistry registry,
+      EnvelopeLimits limits,
+      Counters counters,
+      ExecutorService executor,
+      Duration timeout,
+      KekCalls calls) {
     this.registry = registry;
     this.limits = limits;
     this.counters = counters;
@@ -90,33 +95,55 @@ final class Wrapper {
   byte[] wrapAll(LogicalKey key, SecretBytes dataKey) {
     WrapContext context = new WrapContext(key.id());
     List<String> uris = key.keks();
-    List<Outcome> outcomes = uris.size() == 1
-        ? List.of(wrapOne(uris.get(0), dataKey, context))
-        : wrapInParallel(uris, dataKey, context);
+    List<Outcome> outcomes =
+        uris.size() == 1
+            ? List.of(wrapOne(uris.get(0), dataKey, context))
+            : wrapInParallel(uris, dataKey, context);
     List<Recipient> recipients = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
     outcomes.forEach(o -> o.addTo(recipients, failures));
     if (recipients.size() < key.minWrap()) {
       throw new KeyUnavailableException(
-          "could not wrap a data key for logical key '" + key.id() + "': " + recipients.size()
-              + " of " + uris.size() + " KEKs succeeded, minWrap is " + key.minWrap() + ". "
+          "could not wrap a data key for logical key '"
+              + key.id()
+              + "': "
+              + recipients.size()
+              + " of "
+              + uris.size()
+              + " KEKs succeeded, minWrap is "
+              + key.minWrap()
+              + ". "
               + Failures.describe(failures),
-          failures.stream().anyMatch(RecipientFailure::retryable), failures, null);
+          failures.stream().anyMatch(RecipientFailure::retryable),
+          failures,
+          null);
     }
     if (!failures.isEmpty()) {
-      LOG.warn("Data key for '{}' wrapped under {} of {} KEKs (minWrap {}); failed: {}",
-          key.id(), recipients.size(), uris.size(), key.minWrap(), failures);
+      LOG.warn(
+          "Data key for '{}' wrapped under {} of {} KEKs (minWrap {}); failed: {}",
+          key.id(),
+          recipients.size(),
+          uris.size(),
+          key.minWrap(),
+          failures);
     }
     byte[] encoded = HeaderCodec.encodeRecipients(recipients);
     if (encoded.length - 2 > limits.maxRecipientsBytes()) {
-      throw new KeyUnavailableException("the wrapped data keys of '" + key.id() + "' need "
-          + (encoded.length - 2) + " bytes, above EnvelopeLimits.maxRecipientsBytes ("
-          + limits.maxRecipientsBytes() + ")", false);
+      throw new KeyUnavailableException(
+          "the wrapped data keys of '"
+              + key.id()
+              + "' need "
+              + (encoded.length - 2)
+              + " bytes, above EnvelopeLimits.maxRecipientsBytes ("
+              + limits.maxRecipientsBytes()
+              + ")",
+          false);
     }
     return encoded;
   }
 
-  private List<Outcome> wrapInParallel(List<String> uris, SecretBytes dataKey, WrapContext context) {
+  private List<Outcome> wrapInParallel(
+      List<String> uris, SecretBytes dataKey, WrapContext context) {
     List<CompletableFuture<Outcome>> futures = new ArrayList<>();
     for (String uri : uris) {
       futures.add(CompletableFuture.supplyAsync(() -> wrapOne(uri, dataKey, context), executor));
@@ -129,8 +156,10 @@ final class Wrapper {
         outcomes.add(futures.get(i).get(left, TimeUnit.NANOSECONDS));
       } catch (TimeoutException e) {
         futures.get(i).cancel(true);
-        outcomes.add(new Failed(new RecipientFailure(uris.get(i),
-            "did not wrap within wrapTimeout " + timeout, true)));
+        outcomes.add(
+            new Failed(
+                new RecipientFailure(
+                    uris.get(i), "did not wrap within wrapTimeout " + timeout, true)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new KeyUnavailableException("interrupted while wrapping a data key", true, e);
@@ -145,12 +174,17 @@ final class Wrapper {
     try {
       Kek kek = registry.kek(uri);
       counters.wrapCalled(uri);
-      byte[] wrapped = calls.timed(EnvelopeObserver.KekOperation.WRAP, context, uri,
-          () -> kek.wrap(dataKey, context));
+      byte[] wrapped =
+          calls.timed(
+              EnvelopeObserver.KekOperation.WRAP, context, uri, () -> kek.wrap(dataKey, context));
       if (wrapped == null || wrapped.length == 0 || wrapped.length > limits.maxWrappedKeyBytes()) {
-        throw new KeyUnavailableException("the KEK returned a wrapped key of "
-            + (wrapped == null ? 0 : wrapped.length) + " bytes; allowed 1.."
-            + limits.maxWrappedKeyBytes() + " (EnvelopeLimits.maxWrappedKeyBytes)", false);
+        throw new KeyUnavailableException(
+            "the KEK returned a wrapped key of "
+                + (wrapped == null ? 0 : wrapped.length)
+                + " bytes; allowed 1.."
+                + limits.maxWrappedKeyBytes()
+                + " (EnvelopeLimits.maxWrappedKeyBytes)",
+            false);
       }
       return new Wrapped(new Recipient(KekUris.reference(uri), kek.algorithm().id(), wrapped));
     } catch (RuntimeException e) {

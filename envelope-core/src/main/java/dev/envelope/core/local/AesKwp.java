@@ -36,7 +36,8 @@ final class AesKwp {
       return c.doFinal(wrapped);
     } catch (GeneralSecurityException e) {
       throw new AuthenticationException(
-          "the wrapped data key did not authenticate under " + kekUri
+          "the wrapped data key did not authenticate under "
+              + kekUri
               + " (a different key file, or the envelope was altered)");
     }
   }

@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Key names and directories of the local providers (file I/O: {@link dev.envelope.core.spi.SecretFiles}). */
+/**
+ * Key names and directories of the local providers (file I/O: {@link
+ * dev.envelope.core.spi.SecretFiles}).
+ */
 final class KeyFiles {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -17,8 +20,14 @@ final class KeyFiles {
     String name = uri.startsWith(prefix) ? uri.substring(prefix.length()) : "";
     if (!NAME.matcher(name).matches()) {
       // Checked here, not only in the policy, because NAME becomes a file name: no "..", no "/".
-      throw new InvalidPolicyException("key policy", "KEK " + uri,
-          "a " + scheme + " KEK URI is " + prefix + "NAME, with NAME of 1-64 characters"
+      throw new InvalidPolicyException(
+          "key policy",
+          "KEK " + uri,
+          "a "
+              + scheme
+              + " KEK URI is "
+              + prefix
+              + "NAME, with NAME of 1-64 characters"
               + " A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
     return name;

@@ -15,8 +15,8 @@ import java.util.Arrays;
 import java.util.Set;
 
 /**
- * The {@code local://NAME} KEK: a 256-bit AES key in the file {@code <dir>/NAME.key} (32 raw
- * bytes, owner-only), wrapping data keys with AES-KWP (RFC 5649). Meant for development, tests and
+ * The {@code local://NAME} KEK: a 256-bit AES key in the file {@code <dir>/NAME.key} (32 raw bytes,
+ * owner-only), wrapping data keys with AES-KWP (RFC 5649). Meant for development, tests and
  * single-cluster set-ups; the key file is a secret to be mounted like any other.
  *
  * <p>Settings ({@code providers.local} in the local config): {@code dir}, the key directory
@@ -28,8 +28,12 @@ import java.util.Set;
 public final class LocalKekProvider implements KekProvider {
   /** The URI scheme served. */
   public static final String SCHEME = "local";
+
   /** Key file length: a 256-bit AES key. */
   public static final int KEY_BYTES = 32;
+
+  /** The provider; it holds no state, each KEK it opens reads its own key file. */
+  public LocalKekProvider() {}
 
   @Override
   public Set<String> schemes() {
@@ -44,8 +48,16 @@ public final class LocalKekProvider implements KekProvider {
     try {
       if (key.length != KEY_BYTES) {
         throw new KeyUnavailableException(
-            "the key file of " + uri + " at " + file + " holds " + key.length + " bytes; a local KEK"
-                + " is exactly " + KEY_BYTES + " random bytes (create one with 'envelope keygen local')",
+            "the key file of "
+                + uri
+                + " at "
+                + file
+                + " holds "
+                + key.length
+                + " bytes; a local KEK"
+                + " is exactly "
+                + KEY_BYTES
+                + " random bytes (create one with 'envelope keygen local')",
             false);
       }
       return new LocalKek(uri, SecretBytes.copyOf(key));

@@ -45,6 +45,9 @@ public final class TinkKeysetKekProvider implements KekProvider {
     }
   }
 
+  /** The provider; it holds no state, each KEK it opens reads its own key file. */
+  public TinkKeysetKekProvider() {}
+
   @Override
   public Set<String> schemes() {
     return Set.of(SCHEME);
@@ -56,15 +59,24 @@ public final class TinkKeysetKekProvider implements KekProvider {
     Path file = KeyFiles.directory(settings).resolve(name + ".json");
     byte[] json = SecretFiles.read(file, uri);
     try {
-      KeysetHandle handle = TinkJsonProtoKeysetFormat.parseKeyset(
-          new String(json, StandardCharsets.UTF_8), RegistryConfiguration.get(),
-          InsecureSecretKeyAccess.get());
+      KeysetHandle handle =
+          TinkJsonProtoKeysetFormat.parseKeyset(
+              new String(json, StandardCharsets.UTF_8),
+              RegistryConfiguration.get(),
+              InsecureSecretKeyAccess.get());
       Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
       return new TinkKek(uri, aead);
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new KeyUnavailableException(
-          "the file of " + uri + " at " + file + " is not a cleartext Tink AEAD keyset in JSON ("
-              + e.getClass().getSimpleName() + ")", false, e);
+          "the file of "
+              + uri
+              + " at "
+              + file
+              + " is not a cleartext Tink AEAD keyset in JSON ("
+              + e.getClass().getSimpleName()
+              + ")",
+          false,
+          e);
     } finally {
       Arrays.fill(json, (byte) 0);
     }
@@ -77,10 +89,12 @@ public final class TinkKeysetKekProvider implements KekProvider {
    */
   public static void generate(Path file) throws IOException {
     try {
-      KeysetHandle handle = KeysetHandle.generateNew(
-          PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get());
-      String json = TinkJsonProtoKeysetFormat.serializeKeyset(
-          handle, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
+      KeysetHandle handle =
+          KeysetHandle.generateNew(
+              PredefinedAeadParameters.AES256_GCM, RegistryConfiguration.get());
+      String json =
+          TinkJsonProtoKeysetFormat.serializeKeyset(
+              handle, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
       SecretFiles.writeOwnerOnly(file, json.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Tink could not create an AES-256-GCM keyset", e);
@@ -124,7 +138,8 @@ public final class TinkKeysetKekProvider implements KekProvider {
         return SecretBytes.adopt(aead.decrypt(wrappedKey, context.associatedData()));
       } catch (GeneralSecurityException e) {
         throw new AuthenticationException(
-            "the wrapped data key did not authenticate under " + uri
+            "the wrapped data key did not authenticate under "
+                + uri
                 + " (another keyset, another logical key, or the envelope was altered)");
       }
     }

@@ -12,7 +12,9 @@ public final class CloseOnce {
   private final String uri;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  /** @param uri the KEK, for the message of {@link #requireOpen()} */
+  /**
+   * @param uri the KEK, for the message of {@link #requireOpen()}
+   */
   public CloseOnce(String uri) {
     this.uri = uri;
   }

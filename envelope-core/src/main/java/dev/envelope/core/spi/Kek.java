@@ -9,8 +9,8 @@ package dev.envelope.core.spi;
  *   <li>{@link #wrap} returns the wrapped bytes for the envelope; the core never interprets them,
  *       it only stores them with {@link #algorithm()}'s id. It must never return the key in clear.
  *   <li>{@link #unwrap} returns the data key, or throws {@link
- *       dev.envelope.core.AuthenticationException} when the wrapped bytes do not authenticate
- *       under this KEK (wrong key, altered bytes, other context), or {@link
+ *       dev.envelope.core.AuthenticationException} when the wrapped bytes do not authenticate under
+ *       this KEK (wrong key, altered bytes, other context), or {@link
  *       dev.envelope.core.KeyUnavailableException} when the KEK cannot be used right now (KMS
  *       unreachable, access denied, key disabled) with {@code retryable} set as appropriate.
  *   <li>Messages of thrown exceptions name the KEK URI and the cause, never key material.

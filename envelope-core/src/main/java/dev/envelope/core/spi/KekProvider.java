@@ -1,6 +1,5 @@
 package dev.envelope.core.spi;
 
-import dev.envelope.core.Envelope;
 import java.util.Set;
 
 /**

@@ -1,13 +1,13 @@
 package dev.envelope.core.spi;
 
-import org.jspecify.annotations.Nullable;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call a KEK makes to its KMS or HSM, as its provider's error mapping needs it: whose call it
- * is (for the message), and whether it reads a wrapped key — only then does "this ciphertext is
- * not valid" mean the wrapped key does not authenticate rather than that the KMS is unusable.
+ * is (for the message), and whether it reads a wrapped key — only then does "this ciphertext is not
+ * valid" mean the wrapped key does not authenticate rather than that the KMS is unusable.
  *
  * <pre>{@code
  * } catch (SdkException e) {
@@ -52,7 +52,8 @@ public record KmsCall(String service, String uri, String operation, boolean read
   /** The service could not be used for this call; {@code retryable} as the answer says. */
   public KeyUnavailableException unavailable(
       String detail, boolean retryable, @Nullable Throwable cause) {
-    return retryable ? KeyUnavailableException.retryable(failed() + ": " + detail, cause)
+    return retryable
+        ? KeyUnavailableException.retryable(failed() + ": " + detail, cause)
         : KeyUnavailableException.permanent(failed() + ": " + detail, cause);
   }
 
@@ -66,6 +67,7 @@ public record KmsCall(String service, String uri, String operation, boolean read
     }
     String oneLine = message.replaceAll("\\s+", " ").trim();
     return oneLine.length() > MAX_DETAIL_CHARS
-        ? oneLine.substring(0, MAX_DETAIL_CHARS) + "…" : oneLine;
+        ? oneLine.substring(0, MAX_DETAIL_CHARS) + "…"
+        : oneLine;
   }
 }

@@ -1,6 +1,5 @@
 package dev.envelope.core.spi;
 
-import org.jspecify.annotations.Nullable;
 import dev.envelope.core.InvalidPolicyException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -11,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,12 +22,16 @@ import org.slf4j.LoggerFactory;
 public final class ProviderSettings {
   /** The one name every provider gives the service endpoint override (VPC endpoint, tests). */
   public static final String ENDPOINT = "endpoint";
+
   /** Every provider's deadline for opening a connection. */
   public static final String CONNECT_TIMEOUT = "connectTimeout";
+
   /** Every provider's deadline for one attempt (one HTTP or gRPC request). */
   public static final String ATTEMPT_TIMEOUT = "attemptTimeout";
+
   /** Every provider's deadline for one call, its retries included. */
   public static final String CALL_TIMEOUT = "callTimeout";
+
   /** Every provider's attempts per call, the first included (1 = no retry). */
   public static final String MAX_ATTEMPTS = "maxAttempts";
 
@@ -148,8 +152,12 @@ public final class ProviderSettings {
     if (values.containsKey(newKey)) {
       throw invalid(oldKey, "is the old name of " + newKey + "; give only " + newKey);
     }
-    LOG.warn("{}: providers.{}.{} is deprecated; call it {} (the same name in every provider)",
-        source, scheme, oldKey, newKey);
+    LOG.warn(
+        "{}: providers.{}.{} is deprecated; call it {} (the same name in every provider)",
+        source,
+        scheme,
+        oldKey,
+        newKey);
     Map<String, String> moved = new HashMap<>(values);
     moved.put(newKey, moved.remove(oldKey));
     return new ProviderSettings(source, scheme, moved);
@@ -163,7 +171,8 @@ public final class ProviderSettings {
   public void allowOnly(Set<String> allowed) {
     for (String key : values.keySet()) {
       if (!allowed.contains(key)) {
-        throw invalid(key, "unknown setting; allowed: " + String.join(", ", new TreeSet<>(allowed)));
+        throw invalid(
+            key, "unknown setting; allowed: " + String.join(", ", new TreeSet<>(allowed)));
       }
     }
   }

@@ -18,8 +18,10 @@ import javax.crypto.spec.PSource;
 public final class RsaOaep256 {
   /** Smaller moduli are refused. */
   public static final int MIN_MODULUS_BITS = 2048;
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec(
+          "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
   private RsaOaep256() {}
 
@@ -31,8 +33,10 @@ public final class RsaOaep256 {
   public static RSAPublicKey publicKey(byte[] subjectPublicKeyInfo) {
     RSAPublicKey key;
     try {
-      key = (RSAPublicKey) KeyFactory.getInstance("RSA")
-          .generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
+      key =
+          (RSAPublicKey)
+              KeyFactory.getInstance("RSA")
+                  .generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
     } catch (GeneralSecurityException | ClassCastException e) {
       throw new IllegalArgumentException("not an RSA SubjectPublicKeyInfo", e);
     }
@@ -46,7 +50,8 @@ public final class RsaOaep256 {
    */
   public static RSAPublicKey checked(RSAPublicKey key) {
     if (key.getModulus().bitLength() < MIN_MODULUS_BITS) {
-      throw new IllegalArgumentException("RSA keys under " + MIN_MODULUS_BITS + " bits are refused");
+      throw new IllegalArgumentException(
+          "RSA keys under " + MIN_MODULUS_BITS + " bits are refused");
     }
     return key;
   }

@@ -33,8 +33,8 @@ public final class SecretBytes implements Destroyable {
   }
 
   /**
-   * Takes ownership of {@code bytes} without copying: the caller must not use the array again.
-   * Used where a fresh array was just produced (a cipher's output) to avoid a second copy.
+   * Takes ownership of {@code bytes} without copying: the caller must not use the array again. Used
+   * where a fresh array was just produced (a cipher's output) to avoid a second copy.
    */
   public static SecretBytes adopt(byte[] bytes) {
     if (bytes == null) {

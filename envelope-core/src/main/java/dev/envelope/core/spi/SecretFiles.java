@@ -18,12 +18,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Key files for providers that keep secrets on disk (the local KEKs, HPKE private keys): bounded
- * reads with typed errors, a warning when others may read a key, and owner-only creation that
- * never overwrites and never leaves a half-written key.
+ * reads with typed errors, a warning when others may read a key, and owner-only creation that never
+ * overwrites and never leaves a half-written key.
  */
 public final class SecretFiles {
   private static final Logger LOG = LoggerFactory.getLogger(SecretFiles.class);
   private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
+
   /** Larger files are not key files and are not read. */
   public static final long MAX_KEY_FILE_BYTES = 64 * 1024;
 
@@ -40,19 +41,29 @@ public final class SecretFiles {
       long size = Files.size(file);
       if (size > MAX_KEY_FILE_BYTES) {
         throw new KeyUnavailableException(
-            "the key file of " + uri + " (" + file + ") is " + size + " bytes: not a key file", false);
+            "the key file of " + uri + " (" + file + ") is " + size + " bytes: not a key file",
+            false);
       }
       warnIfReadableByOthers(file);
       return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new KeyUnavailableException(
-          "the key file of " + uri + " was not found at " + file
+          "the key file of "
+              + uri
+              + " was not found at "
+              + file
               + "; create it with 'envelope keygen' or set providers.<scheme>.dir in the local config",
           false);
     } catch (IOException e) {
       throw new KeyUnavailableException(
-          "the key file of " + uri + " at " + file + " cannot be read: " + e.getClass().getSimpleName(),
-          false, e);
+          "the key file of "
+              + uri
+              + " at "
+              + file
+              + " cannot be read: "
+              + e.getClass().getSimpleName(),
+          false,
+          e);
     }
   }
 
@@ -62,9 +73,11 @@ public final class SecretFiles {
       return;
     }
     Set<PosixFilePermission> perms = view.readAttributes().permissions();
-    if ((perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ))
+    if ((perms.contains(PosixFilePermission.GROUP_READ)
+            || perms.contains(PosixFilePermission.OTHERS_READ))
         && WARNED.add(file.toAbsolutePath())) {
-      LOG.warn("Key file {} is readable by group or others; restrict it to its owner (chmod 600)", file);
+      LOG.warn(
+          "Key file {} is readable by group or others; restrict it to its owner (chmod 600)", file);
     }
   }
 
@@ -80,16 +93,22 @@ public final class SecretFiles {
     Files.createDirectories(dir);
     boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
     if (posix) {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } else {
       Files.createFile(file);
     }
     Path tmp = null;
     try {
-      tmp = posix
-          ? Files.createTempFile(dir, ".envelope-", ".tmp",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-          : Files.createTempFile(dir, ".envelope-", ".tmp");
+      tmp =
+          posix
+              ? Files.createTempFile(
+                  dir,
+                  ".envelope-",
+                  ".tmp",
+                  PosixFilePermissions.asFileAttribute(
+                      PosixFilePermissions.fromString("rw-------")))
+              : Files.createTempFile(dir, ".envelope-", ".tmp");
       Files.write(tmp, content);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | RuntimeException e) {

@@ -52,7 +52,9 @@ public final class SharedClients<K, C> {
   private final Consumer<? super C> close;
   private final Map<K, Entry<C>> entries = new HashMap<>();
 
-  /** @param close what to do with clients nobody uses any more */
+  /**
+   * @param close what to do with clients nobody uses any more
+   */
   public SharedClients(Consumer<? super C> close) {
     this.close = close;
   }
@@ -77,7 +79,9 @@ public final class SharedClients<K, C> {
    * lease's release (for the KEK's {@link Kek#close()}), and releases them again if {@code open}
    * throws.
    */
-  public <T extends Kek> T open(K key, Supplier<? extends C> create,
+  public <T extends Kek> T open(
+      K key,
+      Supplier<? extends C> create,
       java.util.function.BiFunction<? super C, Runnable, T> open) {
     Lease<C> lease = acquire(key, create);
     try {

@@ -7,10 +7,10 @@ import java.util.Objects;
  * How a recipient's data key was wrapped: a small integer written in the envelope (format v1,
  * {@code docs/FORMAT.md} §5) and a name shown by {@code inspect}.
  *
- * <p>The identifiers are a registry owned by the format: a provider uses one of the constants
- * here, and a new wrap algorithm gets a new constant (and a new section in {@code FORMAT.md}) rather
- * than a number chosen by the provider, so two plug-ins can never write the same number with
- * different meanings.
+ * <p>The identifiers are a registry owned by the format: a provider uses one of the constants here,
+ * and a new wrap algorithm gets a new constant (and a new section in {@code FORMAT.md}) rather than
+ * a number chosen by the provider, so two plug-ins can never write the same number with different
+ * meanings.
  */
 public record WrapAlgorithm(int id, String name) {
   /** AES-256 key wrap with padding, RFC 5649 (the {@code local://} KEK). */

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * what all those messages share: the logical key id. The per-message context is authenticated by
  * the envelope body instead. Providers whose KMS takes binary associated data use {@link
  * #associatedData()}; providers whose KMS takes a string map (AWS's EncryptionContext) use {@link
- * #logicalKeyId()} under the key {@code envelope:key}. Both are specified in {@code docs/FORMAT.md}.
+ * #logicalKeyId()} under the key {@code envelope:key}. Both are specified in {@code
+ * docs/FORMAT.md}.
  *
  * @param logicalKeyId the policy's logical key id, e.g. {@code payments}
  */

@@ -1,10 +1,10 @@
 package dev.envelope.core.format;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.MalformedEnvelopeException;
 import dev.envelope.core.Wycheproof;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.envelope.core.format;
 
-import dev.envelope.core.AuthenticationException;
-import dev.envelope.core.Wycheproof;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.envelope.core.AuthenticationException;
+import dev.envelope.core.Wycheproof;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

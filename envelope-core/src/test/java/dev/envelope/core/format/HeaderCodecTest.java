@@ -17,8 +17,10 @@ import org.junit.jupiter.api.Test;
 /** The header codec of format v1 (FORMAT.md §1–§3) on hand-made bytes. */
 class HeaderCodecTest {
   private static final EnvelopeLimits LIMITS = EnvelopeLimits.DEFAULTS;
+
   /** {1: 1, 2: "k"}: a Cobblestone-256 header for logical key "k". */
   private static final String PROTECTED = "a2010102616b";
+
   /** [[h'0000000000000000', 1, h'00']]: one recipient. */
   private static final String RECIPIENTS = "818348000000000000000001" + "4100";
 
@@ -26,8 +28,9 @@ class HeaderCodecTest {
   private static byte[] header(String protectedHex, String recipientsHex) {
     int p = protectedHex.length() / 2;
     int r = recipientsHex.length() / 2;
-    return HexFormat.of().parseHex("454e5601" + "%04x".formatted(p) + protectedHex
-        + "%04x".formatted(r) + recipientsHex);
+    return HexFormat.of()
+        .parseHex(
+            "454e5601" + "%04x".formatted(p) + protectedHex + "%04x".formatted(r) + recipientsHex);
   }
 
   @Test
@@ -35,8 +38,11 @@ class HeaderCodecTest {
     TreeMap<String, String> context = new TreeMap<>(Map.of("tenant", "acme", "purpose", "x"));
     byte[] authenticated =
         HeaderCodec.encodeAuthenticated(BodyAlgorithm.A256GCM, "payments", context, new byte[32]);
-    byte[] recipients = HeaderCodec.encodeRecipients(
-        List.of(new Recipient(new byte[8], 1, new byte[40]), new Recipient(new byte[8], 2, new byte[65])));
+    byte[] recipients =
+        HeaderCodec.encodeRecipients(
+            List.of(
+                new Recipient(new byte[8], 1, new byte[40]),
+                new Recipient(new byte[8], 2, new byte[65])));
     byte[] bytes = new byte[authenticated.length + recipients.length];
     System.arraycopy(authenticated, 0, bytes, 0, authenticated.length);
     System.arraycopy(recipients, 0, bytes, authenticated.length, recipients.length);
@@ -50,8 +56,8 @@ class HeaderCodecTest {
     assertThat(header.authenticated).isEqualTo(authenticated);
     assertThat(HeaderCodec.encode(header)).isEqualTo(bytes);
     // "tenant" sorts before "purpose": shorter UTF-8 first (FORMAT.md §2.2).
-    assertThat(HexFormat.of().formatHex(authenticated)).contains(
-        HexFormat.of().formatHex("ftenant".getBytes()).substring(2));
+    assertThat(HexFormat.of().formatHex(authenticated))
+        .contains(HexFormat.of().formatHex("ftenant".getBytes()).substring(2));
   }
 
   @Test
@@ -110,7 +116,8 @@ class HeaderCodecTest {
   void textThatIsNotUtf8IsMalformed() {
     // Jackson decodes some invalid sequences into unpaired surrogates (the codec refuses those)
     // and refuses others itself: malformed either way.
-    assertMalformedHeader("a2" + "0101" + "02" + "65" + "6bf5616263", RECIPIENTS, "not valid UTF-8");
+    assertMalformedHeader(
+        "a2" + "0101" + "02" + "65" + "6bf5616263", RECIPIENTS, "not valid UTF-8");
     assertMalformedHeader("a2" + "0101" + "02" + "62" + "6bf5", RECIPIENTS, "");
     assertMalformedHeader("a2" + "0101" + "02" + "62" + "c0af", RECIPIENTS, "");
   }
@@ -130,8 +137,8 @@ class HeaderCodecTest {
 
   private static String protectedWithKeyId(String id) {
     byte[] utf8 = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    String head = utf8.length < 24 ? "%02x".formatted(0x60 + utf8.length)
-        : "78%02x".formatted(utf8.length);
+    String head =
+        utf8.length < 24 ? "%02x".formatted(0x60 + utf8.length) : "78%02x".formatted(utf8.length);
     return "a2" + "0101" + "02" + head + HexFormat.of().formatHex(utf8);
   }
 
@@ -146,11 +153,14 @@ class HeaderCodecTest {
 
   private static void assertMalformed(String hex, String message) {
     assertThatThrownBy(() -> HeaderCodec.parse(HexFormat.of().parseHex(hex), LIMITS))
-        .isInstanceOf(MalformedEnvelopeException.class).hasMessageContaining(message);
+        .isInstanceOf(MalformedEnvelopeException.class)
+        .hasMessageContaining(message);
   }
 
-  private static void assertMalformedHeader(String protectedHex, String recipientsHex, String message) {
+  private static void assertMalformedHeader(
+      String protectedHex, String recipientsHex, String message) {
     assertThatThrownBy(() -> HeaderCodec.parse(header(protectedHex, recipientsHex), LIMITS))
-        .isInstanceOf(MalformedEnvelopeException.class).hasMessageContaining(message);
+        .isInstanceOf(MalformedEnvelopeException.class)
+        .hasMessageContaining(message);
   }
 }

@@ -1,8 +1,8 @@
 package dev.envelope.core.format;
 
-import dev.envelope.core.Wycheproof;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.envelope.core.Wycheproof;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,14 +11,18 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 /**
- * HKDF-Expand ({@link KeyedHmac#expand}) against Wycheproof's HKDF-SHA256 vectors: OKM = Expand(Extract(salt, ikm), info),
- * with Extract computed here as HMAC(salt, ikm) per RFC 5869 §2.2. Cobblestone uses the same code
- * with SHA-512.
+ * HKDF-Expand ({@link KeyedHmac#expand}) against Wycheproof's HKDF-SHA256 vectors: OKM =
+ * Expand(Extract(salt, ikm), info), with Extract computed here as HMAC(salt, ikm) per RFC 5869
+ * §2.2. Cobblestone uses the same code with SHA-512.
  */
 class KeyedHmacTest {
   @net.jqwik.api.Property(tries = 300)
-  void macEqualsTheJdkHmac(@net.jqwik.api.ForAll byte[] key, @net.jqwik.api.ForAll byte[] a,
-      @net.jqwik.api.ForAll byte[] b, @net.jqwik.api.ForAll boolean sha512) throws Exception {
+  void macEqualsTheJdkHmac(
+      @net.jqwik.api.ForAll byte[] key,
+      @net.jqwik.api.ForAll byte[] a,
+      @net.jqwik.api.ForAll byte[] b,
+      @net.jqwik.api.ForAll boolean sha512)
+      throws Exception {
     String jdk = sha512 ? "HmacSHA512" : "HmacSHA256";
     byte[] k = key.length == 0 ? new byte[] {1} : key;
     Mac mac = Mac.getInstance(jdk);

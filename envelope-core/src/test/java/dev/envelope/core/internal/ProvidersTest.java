@@ -12,18 +12,23 @@ import org.junit.jupiter.api.Test;
 
 /** The scheme → module table behind the "add this module" hint, for every scheme. */
 class ProvidersTest {
-  private static final Map<String, String> URIS = Map.of(
-      "pkcs11", "pkcs11://token=t;object=k",
-      "aws-kms", "aws-kms://arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-      "azure-kv", "azure-kv://vault.vault.azure.net/keys/k",
-      "gcp-kms", "gcp-kms://projects/p/locations/l/keyRings/r/cryptoKeys/k",
-      "hpke", "hpke://x25519/AAAA");
+  private static final Map<String, String> URIS =
+      Map.of(
+          "pkcs11", "pkcs11://token=t;object=k",
+          "aws-kms",
+              "aws-kms://arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          "azure-kv", "azure-kv://vault.vault.azure.net/keys/k",
+          "gcp-kms", "gcp-kms://projects/p/locations/l/keyRings/r/cryptoKeys/k",
+          "hpke", "hpke://x25519/AAAA");
 
   @Test
   void everyExternalSchemeNamesItsModuleWhenItsProviderIsMissing() {
-    assertThat(URIS.keySet()).containsExactlyInAnyOrderElementsOf(
-        Providers.MODULES.entrySet().stream()
-            .filter(e -> !e.getValue().equals("envelope-core")).map(Map.Entry::getKey).toList());
+    assertThat(URIS.keySet())
+        .containsExactlyInAnyOrderElementsOf(
+            Providers.MODULES.entrySet().stream()
+                .filter(e -> !e.getValue().equals("envelope-core"))
+                .map(Map.Entry::getKey)
+                .toList());
     for (Map.Entry<String, String> e : URIS.entrySet()) {
       KeyPolicy policy = KeyPolicy.builder().key("k", List.of(e.getValue()), List.of()).build();
       try (Envelope envelope = Envelope.builder().policy(policy).build()) {

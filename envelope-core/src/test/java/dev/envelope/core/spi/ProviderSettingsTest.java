@@ -10,9 +10,25 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ProviderSettingsTest {
-  private final ProviderSettings settings = new ProviderSettings("local.yaml", "hsm", Map.of(
-      "wait", "PT2S", "badWait", "2s", "zero", "PT0S", "n", "8", "big", "99999999999",
-      "flag", "false", "badFlag", "yes"));
+  private final ProviderSettings settings =
+      new ProviderSettings(
+          "local.yaml",
+          "hsm",
+          Map.of(
+              "wait",
+              "PT2S",
+              "badWait",
+              "2s",
+              "zero",
+              "PT0S",
+              "n",
+              "8",
+              "big",
+              "99999999999",
+              "flag",
+              "false",
+              "badFlag",
+              "yes"));
 
   @Test
   void typedValuesFallBackWhenAbsentAndNameTheFieldWhenWrong() {
@@ -21,7 +37,8 @@ class ProviderSettingsTest {
     assertThat(settings.duration("absent", Duration.ofSeconds(7), max)).hasSeconds(7);
     assertThatThrownBy(() -> settings.duration("badWait", Duration.ZERO, max))
         .isInstanceOf(InvalidPolicyException.class)
-        .hasMessageContaining("local.yaml").hasMessageContaining("providers.hsm.badWait")
+        .hasMessageContaining("local.yaml")
+        .hasMessageContaining("providers.hsm.badWait")
         .hasMessageContaining("ISO-8601");
     assertThatThrownBy(() -> settings.duration("zero", Duration.ZERO, max))
         .hasMessageContaining("positive");
@@ -42,21 +59,25 @@ class ProviderSettingsTest {
   @Test
   void unknownKeysAreRejectedAndToStringShowsKeysOnly() {
     assertThatThrownBy(() -> settings.allowOnly(Set.of("wait")))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("unknown setting");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("unknown setting");
     assertThat(settings.toString()).contains("wait").doesNotContain("PT2S");
   }
 
   @Test
   void aDeprecatedNameReadsAsItsReplacementAndBothAtOnceAreRefused() {
-    ProviderSettings old = new ProviderSettings("local.yaml", "aws-kms",
-        Map.of("kmsEndpoint", "https://kms.local", "region", "eu-west-1"));
+    ProviderSettings old =
+        new ProviderSettings(
+            "local.yaml",
+            "aws-kms",
+            Map.of("kmsEndpoint", "https://kms.local", "region", "eu-west-1"));
     ProviderSettings renamed = old.renamed("kmsEndpoint", ProviderSettings.ENDPOINT);
     assertThat(renamed.get("endpoint")).contains("https://kms.local");
     assertThat(renamed.get("kmsEndpoint")).isEmpty();
     assertThat(renamed.get("region")).contains("eu-west-1");
     assertThat(old.renamed("absent", "other")).isSameAs(old);
-    ProviderSettings both = new ProviderSettings("local.yaml", "aws-kms",
-        Map.of("kmsEndpoint", "a", "endpoint", "b"));
+    ProviderSettings both =
+        new ProviderSettings("local.yaml", "aws-kms", Map.of("kmsEndpoint", "a", "endpoint", "b"));
     assertThatThrownBy(() -> both.renamed("kmsEndpoint", "endpoint"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageContaining("providers.aws-kms.kmsEndpoint")

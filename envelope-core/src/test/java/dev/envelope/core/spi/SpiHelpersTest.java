@@ -32,24 +32,54 @@ class SpiHelpersTest {
     c.release();
     assertThat(closed).containsExactly("client-eu", "client-us");
     assertThat(clients.size()).isZero();
-    assertThatThrownBy(() -> clients.acquire("x", () -> {
-      throw new IllegalStateException("no");
-    })).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(
+            () ->
+                clients.acquire(
+                    "x",
+                    () -> {
+                      throw new IllegalStateException("no");
+                    }))
+        .isInstanceOf(IllegalStateException.class);
     assertThat(clients.size()).isZero();
 
     // open(): a KEK that fails to open releases its clients; one that opens holds them.
-    assertThatThrownBy(() -> clients.open("eu", () -> "client-eu", (client, release) -> {
-      throw new IllegalArgumentException("bad key");
-    })).hasMessage("bad key");
+    assertThatThrownBy(
+            () ->
+                clients.open(
+                    "eu",
+                    () -> "client-eu",
+                    (client, release) -> {
+                      throw new IllegalArgumentException("bad key");
+                    }))
+        .hasMessage("bad key");
     assertThat(clients.size()).isZero();
     assertThat(closed).endsWith("client-eu");
-    Kek kek = clients.open("eu", () -> "client-eu", (client, release) -> new Kek() {
-      public String uri() { return "test://" + client; }
-      public WrapAlgorithm algorithm() { return WrapAlgorithm.AES_256_KWP; }
-      public byte[] wrap(SecretBytes k, WrapContext x) { return new byte[1]; }
-      public SecretBytes unwrap(byte[] w, WrapContext x) { return SecretBytes.copyOf(new byte[32]); }
-      public void close() { release.run(); }
-    });
+    Kek kek =
+        clients.open(
+            "eu",
+            () -> "client-eu",
+            (client, release) ->
+                new Kek() {
+                  public String uri() {
+                    return "test://" + client;
+                  }
+
+                  public WrapAlgorithm algorithm() {
+                    return WrapAlgorithm.AES_256_KWP;
+                  }
+
+                  public byte[] wrap(SecretBytes k, WrapContext x) {
+                    return new byte[1];
+                  }
+
+                  public SecretBytes unwrap(byte[] w, WrapContext x) {
+                    return SecretBytes.copyOf(new byte[32]);
+                  }
+
+                  public void close() {
+                    release.run();
+                  }
+                });
     assertThat(clients.size()).isEqualTo(1);
     kek.close();
     assertThat(clients.size()).isZero();
@@ -64,13 +94,17 @@ class SpiHelpersTest {
     SecretBytes dek = SecretBytes.copyOf(new byte[32]);
     byte[] wrapped = RsaOaep256.wrap(pub, dek);
     Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    oaep.init(Cipher.DECRYPT_MODE, pair.getPrivate(), new OAEPParameterSpec(
-        "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
+    oaep.init(
+        Cipher.DECRYPT_MODE,
+        pair.getPrivate(),
+        new OAEPParameterSpec(
+            "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
     assertThat(oaep.doFinal(wrapped)).isEqualTo(new byte[32]);
 
     generator.initialize(1024);
     byte[] small = generator.generateKeyPair().getPublic().getEncoded();
     assertThatThrownBy(() -> RsaOaep256.publicKey(small)).hasMessageContaining("2048");
-    assertThatThrownBy(() -> RsaOaep256.publicKey(new byte[] {1, 2})).hasMessageContaining("SubjectPublicKeyInfo");
+    assertThatThrownBy(() -> RsaOaep256.publicKey(new byte[] {1, 2}))
+        .hasMessageContaining("SubjectPublicKeyInfo");
   }
 }

@@ -15,8 +15,8 @@ import org.springframework.core.io.ResourceLoader;
 
 /**
  * The {@link Envelope} facade from {@code envelope.policy} and {@code envelope.local-config}, with
- * every {@link KekProvider} bean and (with {@code envelope.discover-providers=true}) the
- * providers on the class path. Each bean backs off when the application defines its own; {@link
+ * every {@link KekProvider} bean and (with {@code envelope.discover-providers=true}) the providers
+ * on the class path. Each bean backs off when the application defines its own; {@link
  * EnvelopeCustomizer} beans adjust the builder. A missing or invalid policy stops the application
  * at start-up with the policy's own error message (see {@link EnvelopeFailureAnalyzer}).
  */
@@ -43,8 +43,12 @@ public class EnvelopeAutoConfiguration {
   /** The facade; closed with the context (which closes KMS clients and zeroes cached keys). */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
-  public Envelope envelope(EnvelopeProperties properties, KeyPolicy policy, LocalConfig localConfig,
-      ObjectProvider<KekProvider> providers, ObjectProvider<EnvelopeCustomizer> customizers,
+  public Envelope envelope(
+      EnvelopeProperties properties,
+      KeyPolicy policy,
+      LocalConfig localConfig,
+      ObjectProvider<KekProvider> providers,
+      ObjectProvider<EnvelopeCustomizer> customizers,
       ResourceLoader loader) {
     Envelope.Builder builder = Envelope.builder().policy(policy).localConfig(localConfig);
     providers.orderedStream().forEach(builder::provider);

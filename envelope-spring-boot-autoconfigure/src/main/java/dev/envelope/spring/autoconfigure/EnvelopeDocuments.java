@@ -30,10 +30,16 @@ final class EnvelopeDocuments {
   private static String read(ResourceLoader loader, String location, String property) {
     Resource resource = loader.getResource(location);
     if (!resource.exists()) {
-      throw new InvalidPolicyException(location, property, "no document at " + location
-          + "; set " + property + " to its location, e.g. file:/etc/envelope/"
-          + (property.endsWith("policy") ? "policy.yaml" : "local.yaml")
-          + " (a mounted ConfigMap) or classpath:envelope/…");
+      throw new InvalidPolicyException(
+          location,
+          property,
+          "no document at "
+              + location
+              + "; set "
+              + property
+              + " to its location, e.g. file:/etc/envelope/"
+              + (property.endsWith("policy") ? "policy.yaml" : "local.yaml")
+              + " (a mounted ConfigMap) or classpath:envelope/…");
     }
     try (InputStream in = resource.getInputStream()) {
       byte[] bytes = in.readNBytes(MAX_BYTES + 1);
@@ -42,8 +48,8 @@ final class EnvelopeDocuments {
       }
       return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new InvalidPolicyException(location, property,
-          "cannot be read: " + e.getClass().getSimpleName(), e);
+      throw new InvalidPolicyException(
+          location, property, "cannot be read: " + e.getClass().getSimpleName(), e);
     }
   }
 }

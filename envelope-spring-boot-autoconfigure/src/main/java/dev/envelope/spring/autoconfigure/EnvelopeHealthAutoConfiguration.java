@@ -21,8 +21,8 @@ public class EnvelopeHealthAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean(name = "envelopeHealthIndicator")
-  public EnvelopeHealthIndicator envelopeHealthIndicator(Envelope envelope, KeyPolicy policy,
-      EnvelopeProperties properties) {
+  public EnvelopeHealthIndicator envelopeHealthIndicator(
+      Envelope envelope, KeyPolicy policy, EnvelopeProperties properties) {
     return new EnvelopeHealthIndicator(envelope, policy, properties.health().cacheTtl());
   }
 }

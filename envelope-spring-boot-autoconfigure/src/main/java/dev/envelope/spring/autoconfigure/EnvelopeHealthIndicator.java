@@ -20,8 +20,8 @@ import org.springframework.boot.actuate.health.Health;
  * at least {@code minWrap} of its {@code keks} wrap and at least one KEK unwraps; the indicator is
  * {@code UP} when every logical key is.
  *
- * <p>Each check costs KMS calls, so results are kept for {@code envelope.health.cache-ttl}
- * (default five minutes) and probes in between answer from the cache.
+ * <p>Each check costs KMS calls, so results are kept for {@code envelope.health.cache-ttl} (default
+ * five minutes) and probes in between answer from the cache.
  */
 public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
   private final Envelope envelope;

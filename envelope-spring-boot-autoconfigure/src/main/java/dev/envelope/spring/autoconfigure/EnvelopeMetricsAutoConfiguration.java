@@ -3,11 +3,11 @@ package dev.envelope.spring.autoconfigure;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeStats;
 import dev.envelope.core.KeyPolicy;
-import org.springframework.beans.factory.ObjectProvider;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.ToDoubleFunction;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,9 +21,9 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(
     before = EnvelopeAutoConfiguration.class,
     afterName = {
-        "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
-        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"
+      "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration"
     })
 @ConditionalOnClass({MeterRegistry.class, Envelope.class})
 @ConditionalOnBean(MeterRegistry.class)
@@ -31,28 +31,35 @@ public class EnvelopeMetricsAutoConfiguration {
 
   /** Installs the timers as the facade's observer. */
   @Bean
-  public EnvelopeCustomizer envelopeMetricsCustomizer(MeterRegistry registry,
-      ObjectProvider<KeyPolicy> policy) {
-    return builder -> builder.observer(
-        new MicrometerEnvelopeObserver(registry, policy.getObject().keyIds()));
+  public EnvelopeCustomizer envelopeMetricsCustomizer(
+      MeterRegistry registry, ObjectProvider<KeyPolicy> policy) {
+    return builder ->
+        builder.observer(new MicrometerEnvelopeObserver(registry, policy.getObject().keyIds()));
   }
 
   /** Data key cache hits and misses, read from {@link Envelope#stats()} at each scrape. */
   @Bean
   public MeterBinder envelopeCacheMetrics(ObjectProvider<Envelope> envelopes) {
-    return registry -> envelopes.ifAvailable(envelope -> {
-      counter(registry, envelope, "encrypt", "hit", EnvelopeStats::encryptCacheHits);
-      counter(registry, envelope, "encrypt", "miss", EnvelopeStats::encryptCacheMisses);
-      counter(registry, envelope, "decrypt", "hit", EnvelopeStats::decryptCacheHits);
-      counter(registry, envelope, "decrypt", "miss", EnvelopeStats::decryptCacheMisses);
-    });
+    return registry ->
+        envelopes.ifAvailable(
+            envelope -> {
+              counter(registry, envelope, "encrypt", "hit", EnvelopeStats::encryptCacheHits);
+              counter(registry, envelope, "encrypt", "miss", EnvelopeStats::encryptCacheMisses);
+              counter(registry, envelope, "decrypt", "hit", EnvelopeStats::decryptCacheHits);
+              counter(registry, envelope, "decrypt", "miss", EnvelopeStats::decryptCacheMisses);
+            });
   }
 
-  private static void counter(MeterRegistry registry, Envelope envelope, String cache,
-      String result, ToDoubleFunction<EnvelopeStats> value) {
+  private static void counter(
+      MeterRegistry registry,
+      Envelope envelope,
+      String cache,
+      String result,
+      ToDoubleFunction<EnvelopeStats> value) {
     FunctionCounter.builder("envelope.datakey.cache", envelope, e -> value.applyAsDouble(e.stats()))
-        .description("Data key cache lookups: a miss on encrypt makes and wraps a new data key, on"
-            + " decrypt it unwraps one (a KMS call for cloud KEKs)")
+        .description(
+            "Data key cache lookups: a miss on encrypt makes and wraps a new data key, on"
+                + " decrypt it unwraps one (a KMS call for cloud KEKs)")
         .tag("cache", cache)
         .tag("result", result)
         .register(registry);

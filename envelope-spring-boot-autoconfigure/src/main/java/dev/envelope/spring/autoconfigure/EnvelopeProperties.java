@@ -16,8 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     preferred KEKs); none means built-in defaults
  * @param discoverProviders also use the KEK providers found on the class path through {@code
  *     ServiceLoader} (the {@code envelope-kms-*} and {@code envelope-kek-*} modules); off by
- *     default, as in the core (any jar on the class path could claim a scheme and receive data
- *     keys to wrap); {@code KekProvider} beans are always used
+ *     default, as in the core (any jar on the class path could claim a scheme and receive data keys
+ *     to wrap); {@code KekProvider} beans are always used
  * @param health the Actuator health indicator
  */
 @ConfigurationProperties("envelope")
@@ -29,8 +29,8 @@ public record EnvelopeProperties(
     @DefaultValue Health health) {
 
   /**
-   * @param cacheTtl how long a KEK check result is reused: each check wraps and unwraps a
-   *     throwaway data key, which for a cloud KEK costs two KMS calls
+   * @param cacheTtl how long a KEK check result is reused: each check wraps and unwraps a throwaway
+   *     data key, which for a cloud KEK costs two KMS calls
    */
   public record Health(@DefaultValue("5m") Duration cacheTtl) {}
 }

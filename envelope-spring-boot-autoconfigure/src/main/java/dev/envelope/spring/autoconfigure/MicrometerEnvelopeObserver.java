@@ -10,11 +10,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Envelope's timings as Micrometer timers: {@code envelope.operations} (encrypt/decrypt) and
- * {@code envelope.kek.calls} (wrap/unwrap, i.e. KMS and HSM latency), tagged by logical key, KEK
- * and outcome ({@code success} or the error type). Tag values come from the policy only — a key
- * id not in the policy becomes {@code unknown}, a KEK URI longer than 100 characters (an X-Wing
- * public key) its scheme and recipient reference — so tags stay few and hold no secrets.
+ * Envelope's timings as Micrometer timers: {@code envelope.operations} (encrypt/decrypt) and {@code
+ * envelope.kek.calls} (wrap/unwrap, i.e. KMS and HSM latency), tagged by logical key, KEK and
+ * outcome ({@code success} or the error type). Tag values come from the policy only — a key id not
+ * in the policy becomes {@code unknown}, a KEK URI longer than 100 characters (an X-Wing public
+ * key) its scheme and recipient reference — so tags stay few and hold no secrets.
  */
 final class MicrometerEnvelopeObserver implements EnvelopeObserver {
   static final String OPERATIONS = "envelope.operations";
@@ -30,7 +30,11 @@ final class MicrometerEnvelopeObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void operation(Operation operation, String logicalKeyId, long plaintextBytes, long nanos,
+  public void operation(
+      Operation operation,
+      String logicalKeyId,
+      long plaintextBytes,
+      long nanos,
       EnvelopeException failure) {
     Timer.builder(OPERATIONS)
         .description("Envelope encrypt and decrypt calls (byte[] API)")
@@ -42,7 +46,11 @@ final class MicrometerEnvelopeObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void kekCall(KekOperation operation, String logicalKeyId, String kekUri, long nanos,
+  public void kekCall(
+      KekOperation operation,
+      String logicalKeyId,
+      String kekUri,
+      long nanos,
       RuntimeException failure) {
     Timer.builder(KEK_CALLS)
         .description("KEK wrap and unwrap calls: KMS and HSM round trips")
@@ -70,6 +78,8 @@ final class MicrometerEnvelopeObserver implements EnvelopeObserver {
     if (failure == null) {
       return "success";
     }
-    return failure instanceof EnvelopeException ? failure.getClass().getSimpleName() : "ProviderError";
+    return failure instanceof EnvelopeException
+        ? failure.getClass().getSimpleName()
+        : "ProviderError";
   }
 }

@@ -30,9 +30,13 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 class EnvelopeAutoConfigurationTest {
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(EnvelopeAutoConfiguration.class,
-          EnvelopeMetricsAutoConfiguration.class, EnvelopeHealthAutoConfiguration.class));
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  EnvelopeAutoConfiguration.class,
+                  EnvelopeMetricsAutoConfiguration.class,
+                  EnvelopeHealthAutoConfiguration.class));
 
   @TempDir Path dir;
   private String policy;
@@ -42,131 +46,170 @@ class EnvelopeAutoConfigurationTest {
   void keys() throws Exception {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     LocalKekProvider.generate(keys.resolve("app.key"));
-    Files.writeString(dir.resolve("policy.yaml"),
-        "version: 1\nkeys:\n  payments:\n    keks: [local://app]\n");
-    Files.writeString(dir.resolve("local.yaml"),
-        "version: 1\nproviders:\n  local:\n    dir: " + keys + "\n");
+    Files.writeString(
+        dir.resolve("policy.yaml"), "version: 1\nkeys:\n  payments:\n    keks: [local://app]\n");
+    Files.writeString(
+        dir.resolve("local.yaml"), "version: 1\nproviders:\n  local:\n    dir: " + keys + "\n");
     policy = "envelope.policy=file:" + dir.resolve("policy.yaml");
     localConfig = "envelope.local-config=file:" + dir.resolve("local.yaml");
   }
 
   @Test
   void defaultsReadTheClasspathPolicyAndDiscoverNoProviders() {
-    runner.run(context -> {
-      assertThat(context).hasSingleBean(Envelope.class).hasSingleBean(KeyPolicy.class);
-      EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
-      assertThat(properties.enabled()).isTrue();
-      assertThat(properties.discoverProviders()).isFalse();
-      assertThat(properties.policy()).isEqualTo("classpath:envelope/policy.yaml");
-      assertThat(properties.localConfig()).isNull();
-      assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofMinutes(5));
-      assertThat(context.getBean(KeyPolicy.class).keyIds()).containsExactly("payments");
-      assertThat(context.getBean(LocalConfig.class).prefer()).isEmpty();
-      // The hpke jar is on the class path, but nothing registered its provider: as in the core.
-      Envelope envelope = context.getBean(Envelope.class);
-      assertThatThrownBy(() -> envelope.encrypt("payments", new byte[5], Map.of()))
-          .isInstanceOf(KeyUnavailableException.class)
-          .hasMessageContaining("no KEK provider for scheme 'hpke'")
-          .hasMessageContaining("envelope-kek-hpke");
-    });
+    runner.run(
+        context -> {
+          assertThat(context).hasSingleBean(Envelope.class).hasSingleBean(KeyPolicy.class);
+          EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
+          assertThat(properties.enabled()).isTrue();
+          assertThat(properties.discoverProviders()).isFalse();
+          assertThat(properties.policy()).isEqualTo("classpath:envelope/policy.yaml");
+          assertThat(properties.localConfig()).isNull();
+          assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofMinutes(5));
+          assertThat(context.getBean(KeyPolicy.class).keyIds()).containsExactly("payments");
+          assertThat(context.getBean(LocalConfig.class).prefer()).isEmpty();
+          // The hpke jar is on the class path, but nothing registered its provider: as in the core.
+          Envelope envelope = context.getBean(Envelope.class);
+          assertThatThrownBy(() -> envelope.encrypt("payments", new byte[5], Map.of()))
+              .isInstanceOf(KeyUnavailableException.class)
+              .hasMessageContaining("no KEK provider for scheme 'hpke'")
+              .hasMessageContaining("envelope-kek-hpke");
+        });
   }
 
   @Test
   void discoveryIsOneProperty() {
-    runner.withPropertyValues("envelope.discover-providers=true").run(context -> {
-      assertThat(context.getBean(EnvelopeProperties.class).discoverProviders()).isTrue();
-      // The hpke provider was discovered: sealing for the public key works, opening cannot here.
-      Envelope envelope = context.getBean(Envelope.class);
-      byte[] sealed = envelope.encrypt("payments", new byte[5], Map.of());
-      assertThatThrownBy(() -> envelope.decrypt(sealed, Map.of()))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("no private key");
-    });
+    runner
+        .withPropertyValues("envelope.discover-providers=true")
+        .run(
+            context -> {
+              assertThat(context.getBean(EnvelopeProperties.class).discoverProviders()).isTrue();
+              // The hpke provider was discovered: sealing for the public key works, opening cannot
+              // here.
+              Envelope envelope = context.getBean(Envelope.class);
+              byte[] sealed = envelope.encrypt("payments", new byte[5], Map.of());
+              assertThatThrownBy(() -> envelope.decrypt(sealed, Map.of()))
+                  .isInstanceOf(KeyUnavailableException.class)
+                  .hasMessageContaining("no private key");
+            });
   }
 
   @Test
   void propertiesPointAtFilesAndTheFacadeRoundTrips() {
-    runner.withPropertyValues(policy, localConfig, "envelope.health.cache-ttl=30s",
-        "envelope.discover-providers=false").run(context -> {
-          EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
-          assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofSeconds(30));
-          assertThat(properties.discoverProviders()).isFalse();
-          Envelope envelope = context.getBean(Envelope.class);
-          byte[] plaintext = "note".getBytes(StandardCharsets.UTF_8);
-          byte[] sealed = envelope.encrypt("payments", plaintext, Map.of("user", "ada"));
-          assertThat(envelope.decrypt(sealed, Map.of("user", "ada"))).isEqualTo(plaintext);
-        });
+    runner
+        .withPropertyValues(
+            policy,
+            localConfig,
+            "envelope.health.cache-ttl=30s",
+            "envelope.discover-providers=false")
+        .run(
+            context -> {
+              EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
+              assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofSeconds(30));
+              assertThat(properties.discoverProviders()).isFalse();
+              Envelope envelope = context.getBean(Envelope.class);
+              byte[] plaintext = "note".getBytes(StandardCharsets.UTF_8);
+              byte[] sealed = envelope.encrypt("payments", plaintext, Map.of("user", "ada"));
+              assertThat(envelope.decrypt(sealed, Map.of("user", "ada"))).isEqualTo(plaintext);
+            });
   }
 
   @Test
   void theApplicationsOwnBeansWin() throws Exception {
     KeyPolicy own = KeyPolicy.parse("version: 1\nkeys:\n  mine:\n    keks: [local://app]\n", "own");
-    runner.withPropertyValues(localConfig).withBean(KeyPolicy.class, () -> own).run(context -> {
-      assertThat(context.getBean(KeyPolicy.class)).isSameAs(own);
-      assertThat(context.getBean(Envelope.class).encrypt("mine", new byte[1], Map.of())).isNotEmpty();
-    });
+    runner
+        .withPropertyValues(localConfig)
+        .withBean(KeyPolicy.class, () -> own)
+        .run(
+            context -> {
+              assertThat(context.getBean(KeyPolicy.class)).isSameAs(own);
+              assertThat(context.getBean(Envelope.class).encrypt("mine", new byte[1], Map.of()))
+                  .isNotEmpty();
+            });
     Envelope mine = Envelope.builder().policy(own).build();
-    runner.withBean(Envelope.class, () -> mine).run(context ->
-        assertThat(context.getBean(Envelope.class)).isSameAs(mine));
+    runner
+        .withBean(Envelope.class, () -> mine)
+        .run(context -> assertThat(context.getBean(Envelope.class)).isSameAs(mine));
   }
 
   @Test
   void kekProviderBeansAndCustomizersAreApplied() throws Exception {
     HpkeKekProvider.Generated key = HpkeKekProvider.generate("xwing", dir.resolve("hpke"));
-    Files.writeString(dir.resolve("hpke-policy.yaml"),
+    Files.writeString(
+        dir.resolve("hpke-policy.yaml"),
         "version: 1\nkeys:\n  payments:\n    keks: ['" + key.uri() + "']\n");
-    Files.writeString(dir.resolve("hpke-local.yaml"),
+    Files.writeString(
+        dir.resolve("hpke-local.yaml"),
         "version: 1\nproviders:\n  hpke:\n    dir: " + dir.resolve("hpke") + "\n");
-    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("hpke-policy.yaml"),
+    runner
+        .withPropertyValues(
+            "envelope.policy=file:" + dir.resolve("hpke-policy.yaml"),
             "envelope.local-config=file:" + dir.resolve("hpke-local.yaml"),
             "envelope.discover-providers=false")
         .withBean(HpkeKekProvider.class, HpkeKekProvider::new)
         .withBean(EnvelopeCustomizer.class, () -> builder -> builder.limits(null))
-        .run(context -> {
-          Envelope envelope = context.getBean(Envelope.class);
-          byte[] sealed = envelope.encrypt("payments", new byte[3], Map.of());
-          assertThat(envelope.decrypt(sealed, Map.of())).hasSize(3);
-        });
+        .run(
+            context -> {
+              Envelope envelope = context.getBean(Envelope.class);
+              byte[] sealed = envelope.encrypt("payments", new byte[3], Map.of());
+              assertThat(envelope.decrypt(sealed, Map.of())).hasSize(3);
+            });
   }
 
   @Test
   void withoutTheProviderOnTheClassPathTheKekIsATypedError() {
-    runner.withClassLoader(new FilteredClassLoader("dev.envelope.kek.hpke")).run(context -> {
-      Envelope envelope = context.getBean(Envelope.class);
-      assertThatThrownBy(() -> envelope.encrypt("payments", new byte[1], Map.of()))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("'hpke'");
-    });
+    runner
+        .withClassLoader(new FilteredClassLoader("dev.envelope.kek.hpke"))
+        .run(
+            context -> {
+              Envelope envelope = context.getBean(Envelope.class);
+              assertThatThrownBy(() -> envelope.encrypt("payments", new byte[1], Map.of()))
+                  .isInstanceOf(KeyUnavailableException.class)
+                  .hasMessageContaining("'hpke'");
+            });
   }
 
   @Test
   void withoutMicrometerOrActuatorThereAreNoMetricsOrHealthBeans() {
-    runner.withPropertyValues(policy, localConfig)
+    runner
+        .withPropertyValues(policy, localConfig)
         .withClassLoader(new FilteredClassLoader(MeterRegistry.class, HealthIndicator.class))
-        .run(context -> {
-          assertThat(context).hasSingleBean(Envelope.class)
-              .doesNotHaveBean(EnvelopeHealthIndicator.class)
-              .doesNotHaveBean("envelopeMetricsCustomizer");
-        });
-    runner.withPropertyValues(policy, localConfig, "envelope.enabled=false")
+        .run(
+            context -> {
+              assertThat(context)
+                  .hasSingleBean(Envelope.class)
+                  .doesNotHaveBean(EnvelopeHealthIndicator.class)
+                  .doesNotHaveBean("envelopeMetricsCustomizer");
+            });
+    runner
+        .withPropertyValues(policy, localConfig, "envelope.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(Envelope.class));
   }
 
   @Test
   void anInvalidOrMissingPolicyStopsStartupWithItsMessage() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "version: 2\nkeys: {}\n");
-    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("bad.yaml")).run(context -> {
-      assertThat(context).hasFailed();
-      Throwable failure = context.getStartupFailure();
-      InvalidPolicyException cause = findCause(failure);
-      assertThat(cause.getMessage()).contains("bad.yaml").contains("version");
-      FailureAnalysis analysis = new EnvelopeFailureAnalyzer().analyze(failure);
-      assertThat(analysis.getDescription()).startsWith("Envelope could not start").contains("version");
-      assertThat(analysis.getAction()).contains("envelope.policy");
-    });
-    runner.withPropertyValues("envelope.policy=classpath:nowhere.yaml").run(context -> {
-      assertThat(context).hasFailed();
-      assertThat(findCause(context.getStartupFailure()).getMessage())
-          .contains("no document at classpath:nowhere.yaml");
-    });
+    runner
+        .withPropertyValues("envelope.policy=file:" + dir.resolve("bad.yaml"))
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              Throwable failure = context.getStartupFailure();
+              InvalidPolicyException cause = findCause(failure);
+              assertThat(cause.getMessage()).contains("bad.yaml").contains("version");
+              FailureAnalysis analysis = new EnvelopeFailureAnalyzer().analyze(failure);
+              assertThat(analysis.getDescription())
+                  .startsWith("Envelope could not start")
+                  .contains("version");
+              assertThat(analysis.getAction()).contains("envelope.policy");
+            });
+    runner
+        .withPropertyValues("envelope.policy=classpath:nowhere.yaml")
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(findCause(context.getStartupFailure()).getMessage())
+                  .contains("no document at classpath:nowhere.yaml");
+            });
   }
 
   private static InvalidPolicyException findCause(Throwable failure) {
@@ -180,57 +223,96 @@ class EnvelopeAutoConfigurationTest {
 
   @Test
   void metricsTimeOperationsAndKekCallsAndCountCacheLookups() {
-    runner.withPropertyValues(policy, localConfig)
+    runner
+        .withPropertyValues(policy, localConfig)
         .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-        .run(context -> {
-          Envelope envelope = context.getBean(Envelope.class);
-          MeterRegistry registry = context.getBean(MeterRegistry.class);
-          context.getBean(io.micrometer.core.instrument.binder.MeterBinder.class).bindTo(registry);
-          byte[] sealed = envelope.encrypt("payments", new byte[8], Map.of());
-          envelope.decrypt(sealed, Map.of());
-          assertThatThrownBy(() -> envelope.decrypt(sealed, Map.of("x", "y")))
-              .isInstanceOf(AuthenticationException.class);
-          assertThat(registry.get("envelope.operations").tags("operation", "encrypt", "key",
-              "payments", "outcome", "success").timer().count()).isEqualTo(1);
-          assertThat(registry.get("envelope.operations").tags("operation", "decrypt",
-              "outcome", "AuthenticationException").timer().count()).isEqualTo(1);
-          assertThat(registry.get("envelope.kek.calls").tags("operation", "wrap", "kek",
-              "local://app", "outcome", "success").timer().count()).isEqualTo(1);
-          assertThat(registry.get("envelope.datakey.cache").tags("cache", "encrypt", "result", "miss")
-              .functionCounter().count()).isEqualTo(1);
-        });
+        .run(
+            context -> {
+              Envelope envelope = context.getBean(Envelope.class);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              context
+                  .getBean(io.micrometer.core.instrument.binder.MeterBinder.class)
+                  .bindTo(registry);
+              byte[] sealed = envelope.encrypt("payments", new byte[8], Map.of());
+              envelope.decrypt(sealed, Map.of());
+              assertThatThrownBy(() -> envelope.decrypt(sealed, Map.of("x", "y")))
+                  .isInstanceOf(AuthenticationException.class);
+              assertThat(
+                      registry
+                          .get("envelope.operations")
+                          .tags("operation", "encrypt", "key", "payments", "outcome", "success")
+                          .timer()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("envelope.operations")
+                          .tags("operation", "decrypt", "outcome", "AuthenticationException")
+                          .timer()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("envelope.kek.calls")
+                          .tags("operation", "wrap", "kek", "local://app", "outcome", "success")
+                          .timer()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("envelope.datakey.cache")
+                          .tags("cache", "encrypt", "result", "miss")
+                          .functionCounter()
+                          .count())
+                  .isEqualTo(1);
+            });
   }
 
   @Test
   void healthChecksEachKekAndCachesTheResult() throws Exception {
     HpkeKekProvider.Generated elsewhere = HpkeKekProvider.generate("x25519", dir.resolve("other"));
-    Files.writeString(dir.resolve("two.yaml"), "version: 1\nkeys:\n  payments:\n    keks: ["
-        + "local://app, '" + elsewhere.uri() + "']\n    minWrap: 1\n");
-    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("two.yaml"), localConfig,
+    Files.writeString(
+        dir.resolve("two.yaml"),
+        "version: 1\nkeys:\n  payments:\n    keks: ["
+            + "local://app, '"
+            + elsewhere.uri()
+            + "']\n    minWrap: 1\n");
+    runner
+        .withPropertyValues(
+            "envelope.policy=file:" + dir.resolve("two.yaml"),
+            localConfig,
             "envelope.discover-providers=true")
-        .run(context -> {
-          EnvelopeHealthIndicator indicator = context.getBean(EnvelopeHealthIndicator.class);
-          Health health = indicator.health();
-          assertThat(health.getStatus()).isEqualTo(Status.UP);
-          @SuppressWarnings("unchecked")
-          Map<String, Object> payments = (Map<String, Object>)
-              ((Map<String, Object>) health.getDetails().get("keys")).get("payments");
-          @SuppressWarnings("unchecked")
-          Map<String, Map<String, Object>> keks = (Map<String, Map<String, Object>>) payments.get("keks");
-          assertThat(keks.get("local://app")).containsEntry("status", "UP");
-          assertThat(keks.get(elsewhere.uri())).containsEntry("status", "SEAL_ONLY");
-          long wraps = context.getBean(Envelope.class).stats().wrapCalls("local://app");
-          indicator.health();
-          assertThat(context.getBean(Envelope.class).stats().wrapCalls("local://app"))
-              .as("cached: no new KEK calls within the TTL").isEqualTo(wraps);
-        });
-    Files.writeString(dir.resolve("down.yaml"),
-        "version: 1\nkeys:\n  payments:\n    keks: [local://missing]\n");
-    runner.withPropertyValues("envelope.policy=file:" + dir.resolve("down.yaml"), localConfig)
-        .run(context -> {
-          Health health = context.getBean(EnvelopeHealthIndicator.class).health();
-          assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-          assertThat(health.getDetails().toString()).contains("local://missing").contains("KeyUnavailableException");
-        });
+        .run(
+            context -> {
+              EnvelopeHealthIndicator indicator = context.getBean(EnvelopeHealthIndicator.class);
+              Health health = indicator.health();
+              assertThat(health.getStatus()).isEqualTo(Status.UP);
+              @SuppressWarnings("unchecked")
+              Map<String, Object> payments =
+                  (Map<String, Object>)
+                      ((Map<String, Object>) health.getDetails().get("keys")).get("payments");
+              @SuppressWarnings("unchecked")
+              Map<String, Map<String, Object>> keks =
+                  (Map<String, Map<String, Object>>) payments.get("keks");
+              assertThat(keks.get("local://app")).containsEntry("status", "UP");
+              assertThat(keks.get(elsewhere.uri())).containsEntry("status", "SEAL_ONLY");
+              long wraps = context.getBean(Envelope.class).stats().wrapCalls("local://app");
+              indicator.health();
+              assertThat(context.getBean(Envelope.class).stats().wrapCalls("local://app"))
+                  .as("cached: no new KEK calls within the TTL")
+                  .isEqualTo(wraps);
+            });
+    Files.writeString(
+        dir.resolve("down.yaml"), "version: 1\nkeys:\n  payments:\n    keks: [local://missing]\n");
+    runner
+        .withPropertyValues("envelope.policy=file:" + dir.resolve("down.yaml"), localConfig)
+        .run(
+            context -> {
+              Health health = context.getBean(EnvelopeHealthIndicator.class).health();
+              assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+              assertThat(health.getDetails().toString())
+                  .contains("local://missing")
+                  .contains("KeyUnavailableException");
+            });
   }
 }

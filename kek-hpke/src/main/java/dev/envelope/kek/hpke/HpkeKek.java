@@ -64,16 +64,19 @@ final class HpkeKek implements Kek {
     ensureOpen();
     byte[] dek = dataKey.toByteArray();
     try {
-      byte[][] sealed = recipient.suite().hpke()
-          .seal(publicKey, context.associatedData(), NO_AAD, dek, null, null, null);
+      byte[][] sealed =
+          recipient
+              .suite()
+              .hpke()
+              .seal(publicKey, context.associatedData(), NO_AAD, dek, null, null, null);
       byte[] ciphertext = sealed[0];
       byte[] enc = sealed[1];
       byte[] wrapped = Arrays.copyOf(enc, enc.length + ciphertext.length);
       System.arraycopy(ciphertext, 0, wrapped, enc.length, ciphertext.length);
       return wrapped;
     } catch (InvalidCipherTextException | RuntimeException e) {
-      throw new KeyUnavailableException("HPKE KEK " + recipient + ": seal failed: "
-          + e.getClass().getSimpleName(), false, e);
+      throw new KeyUnavailableException(
+          "HPKE KEK " + recipient + ": seal failed: " + e.getClass().getSimpleName(), false, e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
@@ -85,8 +88,15 @@ final class HpkeKek implements Kek {
     HpkeSuite suite = recipient.suite();
     int expected = suite.encapsulationBytes + 32 + HpkeSuite.TAG_BYTES;
     if (wrappedKey.length != expected) {
-      throw new AuthenticationException("HPKE KEK " + recipient + ": the wrapped key has "
-          + wrappedKey.length + " bytes; " + suite.wrapAlgorithm.name() + " wraps take " + expected);
+      throw new AuthenticationException(
+          "HPKE KEK "
+              + recipient
+              + ": the wrapped key has "
+              + wrappedKey.length
+              + " bytes; "
+              + suite.wrapAlgorithm.name()
+              + " wraps take "
+              + expected);
     }
     AsymmetricCipherKeyPair pair = keyPair();
     byte[] enc = Arrays.copyOf(wrappedKey, suite.encapsulationBytes);
@@ -98,8 +108,11 @@ final class HpkeKek implements Kek {
     } catch (InvalidCipherTextException | RuntimeException e) {
       // A wrong key or altered bytes: the KEM still yields a (wrong) secret — ML-KEM rejects
       // implicitly — and the AEAD tag fails; a malformed X25519 share fails in the KEM.
-      throw new AuthenticationException("HPKE KEK " + recipient + ": the wrapped key does not"
-          + " open with this private key (another recipient, another logical key, or altered bytes)");
+      throw new AuthenticationException(
+          "HPKE KEK "
+              + recipient
+              + ": the wrapped key does not"
+              + " open with this private key (another recipient, another logical key, or altered bytes)");
     }
   }
 
@@ -118,21 +131,42 @@ final class HpkeKek implements Kek {
 
   private AsymmetricCipherKeyPair load() {
     if (!Files.exists(privateKeyFile)) {
-      throw new KeyUnavailableException("HPKE KEK " + recipient + ": this cluster has no private"
-          + " key for it (expected " + privateKeyFile + "; set providers.hpke.dir), so it may seal"
-          + " for this recipient but not open", false);
+      throw new KeyUnavailableException(
+          "HPKE KEK "
+              + recipient
+              + ": this cluster has no private"
+              + " key for it (expected "
+              + privateKeyFile
+              + "; set providers.hpke.dir), so it may seal"
+              + " for this recipient but not open",
+          false);
     }
     byte[] secret = SecretFiles.read(privateKeyFile, recipient.toString());
     try {
       HpkeSuite suite = recipient.suite();
       if (secret.length != HpkeSuite.PRIVATE_KEY_BYTES) {
-        throw new KeyUnavailableException("HPKE KEK " + recipient + ": " + privateKeyFile
-            + " holds " + secret.length + " bytes, not a " + HpkeSuite.PRIVATE_KEY_BYTES
-            + "-byte " + suite.label + " private key", false);
+        throw new KeyUnavailableException(
+            "HPKE KEK "
+                + recipient
+                + ": "
+                + privateKeyFile
+                + " holds "
+                + secret.length
+                + " bytes, not a "
+                + HpkeSuite.PRIVATE_KEY_BYTES
+                + "-byte "
+                + suite.label
+                + " private key",
+            false);
       }
       if (!MessageDigest.isEqual(suite.publicKeyOf(secret), recipient.encoded())) {
-        throw new KeyUnavailableException("HPKE KEK " + recipient + ": the private key in "
-            + privateKeyFile + " does not belong to this public key", false);
+        throw new KeyUnavailableException(
+            "HPKE KEK "
+                + recipient
+                + ": the private key in "
+                + privateKeyFile
+                + " does not belong to this public key",
+            false);
       }
       return suite.hpke().deserializePrivateKey(secret, recipient.encoded());
     } finally {

@@ -51,7 +51,8 @@ public final class HpkeKekProvider implements KekProvider {
    * @param privateKeyFile {@code <dir>/<fingerprint>.key}, owner-only
    * @param publicKeyFile {@code <dir>/<fingerprint>.pub}, the URI on one line
    */
-  public record Generated(String uri, String fingerprint, Path privateKeyFile, Path publicKeyFile) {}
+  public record Generated(
+      String uri, String fingerprint, Path privateKeyFile, Path publicKeyFile) {}
 
   /**
    * Creates a key pair: the private key (owner-only, never overwriting) and a file with the URI.
@@ -61,8 +62,12 @@ public final class HpkeKekProvider implements KekProvider {
    * @throws IllegalArgumentException for an unknown suite
    */
   public static Generated generate(String suite, Path dir) throws IOException {
-    HpkeSuite s = HpkeSuite.byLabel(suite).orElseThrow(() -> new IllegalArgumentException(
-        "unknown HPKE suite '" + suite + "'; use x25519 or xwing"));
+    HpkeSuite s =
+        HpkeSuite.byLabel(suite)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "unknown HPKE suite '" + suite + "'; use x25519 or xwing"));
     HPKE hpke = s.hpke();
     AsymmetricCipherKeyPair pair = hpke.generatePrivateKey();
     byte[] secret = hpke.serializePrivateKey(pair.getPrivate());
@@ -86,6 +91,10 @@ public final class HpkeKekProvider implements KekProvider {
 
   @Override
   public String toString() {
-    return "HpkeKekProvider[" + SCHEME + ": " + String.join(", ", suites()).toLowerCase(Locale.ROOT) + "]";
+    return "HpkeKekProvider["
+        + SCHEME
+        + ": "
+        + String.join(", ", suites()).toLowerCase(Locale.ROOT)
+        + "]";
   }
 }

@@ -12,8 +12,8 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 /**
  * The recipient of an {@code hpke://} KEK, carried whole by its URI: {@code
  * hpke://SUITE/BASE64URL-PUBLIC-KEY} with SUITE {@code x25519} or {@code xwing} and the public key
- * serialized as RFC 9180 {@code SerializePublicKey} does, base64url without padding. The URI is
- * all a cluster needs to seal for this recipient.
+ * serialized as RFC 9180 {@code SerializePublicKey} does, base64url without padding. The URI is all
+ * a cluster needs to seal for this recipient.
  *
  * @param fingerprint hex of the first 8 bytes of SHA-256 of the URI: the recipient reference the
  *     envelope records ({@code docs/FORMAT.md} §3), and the private key file's name
@@ -26,8 +26,10 @@ record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerp
     int slash = rest.indexOf('/');
     HpkeSuite suite = slash < 0 ? null : HpkeSuite.byLabel(rest.substring(0, slash)).orElse(null);
     if (suite == null) {
-      throw invalid(uri, "an hpke KEK is hpke://x25519/PUBLIC-KEY or hpke://xwing/PUBLIC-KEY, the"
-          + " public key in base64url as 'envelope keygen hpke' prints it");
+      throw invalid(
+          uri,
+          "an hpke KEK is hpke://x25519/PUBLIC-KEY or hpke://xwing/PUBLIC-KEY, the"
+              + " public key in base64url as 'envelope keygen hpke' prints it");
     }
     byte[] key;
     try {
@@ -36,8 +38,14 @@ record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerp
       throw invalid(uri, "the public key is not base64url");
     }
     if (key.length != suite.publicKeyBytes) {
-      throw invalid(uri, "an " + suite.label + " public key has " + suite.publicKeyBytes
-          + " bytes, this one " + key.length);
+      throw invalid(
+          uri,
+          "an "
+              + suite.label
+              + " public key has "
+              + suite.publicKeyBytes
+              + " bytes, this one "
+              + key.length);
     }
     // Let the KEM check the encoding too (e.g. ML-KEM's coefficient range), now rather than later.
     try {
@@ -50,7 +58,10 @@ record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerp
 
   /** The URI for a public key: the form to paste into the policy. */
   static String uri(HpkeSuite suite, byte[] publicKey) {
-    return PREFIX + suite.label + "/" + Base64.getUrlEncoder().withoutPadding().encodeToString(publicKey);
+    return PREFIX
+        + suite.label
+        + "/"
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(publicKey);
   }
 
   AsymmetricKeyParameter parameters() {
@@ -59,7 +70,8 @@ record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerp
 
   static String fingerprint(String uri) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(uri.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(uri.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JDK", e);
@@ -68,7 +80,8 @@ record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerp
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof HpkePublicKey other && uri.equals(other.uri)
+    return o instanceof HpkePublicKey other
+        && uri.equals(other.uri)
         && Arrays.equals(encoded, other.encoded);
   }
 

@@ -22,6 +22,7 @@ enum HpkeSuite {
 
   /** The private key file holds 32 bytes for both: an X25519 scalar or an X-Wing seed. */
   static final int PRIVATE_KEY_BYTES = 32;
+
   /** AES-256-GCM tag. */
   static final int TAG_BYTES = 16;
 
@@ -31,7 +32,11 @@ enum HpkeSuite {
   final int encapsulationBytes;
   final WrapAlgorithm wrapAlgorithm;
 
-  HpkeSuite(String label, short kemId, int publicKeyBytes, int encapsulationBytes,
+  HpkeSuite(
+      String label,
+      short kemId,
+      int publicKeyBytes,
+      int encapsulationBytes,
       WrapAlgorithm wrapAlgorithm) {
     this.label = label;
     this.kemId = kemId;
@@ -41,8 +46,8 @@ enum HpkeSuite {
   }
 
   /**
-   * A new HPKE instance of this suite. Bouncy Castle's instances hold mutable cipher state, so
-   * each wrap or unwrap takes its own.
+   * A new HPKE instance of this suite. Bouncy Castle's instances hold mutable cipher state, so each
+   * wrap or unwrap takes its own.
    */
   HPKE hpke() {
     return new HPKE(HPKE.mode_base, kemId, HPKE.kdf_HKDF_SHA256, HPKE.aead_AES_GCM256);

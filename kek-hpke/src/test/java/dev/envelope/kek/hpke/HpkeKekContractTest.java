@@ -56,7 +56,7 @@ class HpkeKekContractTest {
 
     @Override
     protected Callable<Kek> unreachable() {
-      return null;  // the private key is a file: no backend to lose
+      return null; // the private key is a file: no backend to lose
     }
   }
 

@@ -43,8 +43,8 @@ class HpkeKekTest {
   }
 
   private static Kek open(String uri, Path keys) {
-    return new HpkeKekProvider().open(uri,
-        new ProviderSettings("test", "hpke", Map.of("dir", keys.toString())));
+    return new HpkeKekProvider()
+        .open(uri, new ProviderSettings("test", "hpke", Map.of("dir", keys.toString())));
   }
 
   private static String policy(String... keks) {
@@ -61,17 +61,22 @@ class HpkeKekTest {
     assertThat(key.privateKeyFile().getFileName().toString()).isEqualTo(key.fingerprint() + ".key");
 
     Path elsewhere = Files.createDirectory(dir.resolve("no-private-keys"));
-    try (Kek sealer = open(key.uri(), elsewhere); Kek opener = open(key.uri(), dir)) {
+    try (Kek sealer = open(key.uri(), elsewhere);
+        Kek opener = open(key.uri(), dir)) {
       assertThat(sealer.isAsymmetric()).isTrue();
       SecretBytes dek = randomDek();
       byte[] wrapped = sealer.wrap(dek, PAYMENTS);
       // Overhead per recipient: enc (32 for X25519, 1120 for X-Wing) + 32-byte DEK + 16-byte tag.
       assertThat(wrapped).hasSize((suite.equals("x25519") ? 32 : 1120) + 48);
-      assertThat(sealer.wrap(dek, PAYMENTS)).as("fresh encapsulation each time").isNotEqualTo(wrapped);
+      assertThat(sealer.wrap(dek, PAYMENTS))
+          .as("fresh encapsulation each time")
+          .isNotEqualTo(wrapped);
       assertThat(opener.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
       assertThatThrownBy(() -> sealer.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-          .hasMessageContaining("no private key").hasMessageContaining(key.fingerprint() + ".key");
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("no private key")
+          .hasMessageContaining(key.fingerprint() + ".key");
     }
   }
 
@@ -80,7 +85,8 @@ class HpkeKekTest {
   void anyChangeOrAnotherContextOrKeyIsAnAuthenticationError(String suite) throws Exception {
     HpkeKekProvider.Generated key = HpkeKekProvider.generate(suite, dir);
     HpkeKekProvider.Generated other = HpkeKekProvider.generate(suite, dir);
-    try (Kek kek = open(key.uri(), dir); Kek otherKek = open(other.uri(), dir)) {
+    try (Kek kek = open(key.uri(), dir);
+        Kek otherKek = open(other.uri(), dir)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       assertThatThrownBy(() -> kek.unwrap(wrapped, new WrapContext("orders")))
           .isInstanceOf(AuthenticationException.class);
@@ -92,12 +98,15 @@ class HpkeKekTest {
         // Encapsulation and ciphertext alike: ML-KEM's implicit rejection and X25519 both end in
         // a wrong key and a failed tag.
         changed[random.nextInt(changed.length)] ^= (byte) (1 + random.nextInt(255));
-        assertThatThrownBy(() -> kek.unwrap(changed, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(() -> kek.unwrap(changed, PAYMENTS))
+            .isInstanceOf(AuthenticationException.class);
       }
       assertThatThrownBy(() -> kek.unwrap(Arrays.copyOf(wrapped, wrapped.length - 1), PAYMENTS))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("bytes");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("bytes");
       assertThatThrownBy(() -> kek.unwrap(new byte[wrapped.length], PAYMENTS))
-          .as("an all-zero X25519 share is a low-order point").isInstanceOf(AuthenticationException.class);
+          .as("an all-zero X25519 share is a low-order point")
+          .isInstanceOf(AuthenticationException.class);
     }
   }
 
@@ -109,7 +118,8 @@ class HpkeKekTest {
     try (Kek kek = open(key.uri(), keys)) {
       byte[] bytes = new byte[length];
       new SecureRandom().nextBytes(bytes);
-      assertThatThrownBy(() -> kek.unwrap(bytes, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(bytes, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
     }
   }
 
@@ -122,9 +132,11 @@ class HpkeKekTest {
       SecretBytes dek = randomDek();
       byte[] wrapped = kek.wrap(dek, PAYMENTS);
       byte[] enc = Arrays.copyOf(wrapped, 32);
-      Rfc9180Reference.Schedule s = new Rfc9180Reference(2)
-          .scheduleFromReceiver(skR, enc, PAYMENTS.associatedData());
-      assertThat(Rfc9180Reference.open(s, 0, new byte[0], Arrays.copyOfRange(wrapped, 32, wrapped.length)))
+      Rfc9180Reference.Schedule s =
+          new Rfc9180Reference(2).scheduleFromReceiver(skR, enc, PAYMENTS.associatedData());
+      assertThat(
+              Rfc9180Reference.open(
+                  s, 0, new byte[0], Arrays.copyOfRange(wrapped, 32, wrapped.length)))
           .isEqualTo(dek.toByteArray());
     }
   }
@@ -141,48 +153,69 @@ class HpkeKekTest {
 
     byte[] forBoth;
     byte[] forB;
-    LocalConfig configA = LocalConfig.builder().provider("hpke", Map.of("dir", clusterA.toString())).build();
-    try (Envelope envelopeA = Envelope.builder().policy(shared).localConfig(configA)
-        .discoverProviders().build()) {
+    LocalConfig configA =
+        LocalConfig.builder().provider("hpke", Map.of("dir", clusterA.toString())).build();
+    try (Envelope envelopeA =
+        Envelope.builder().policy(shared).localConfig(configA).discoverProviders().build()) {
       forBoth = envelopeA.encrypt("payments", plaintext, Map.of("batch", "7"));
       // A can read what it sealed for both, with its own private key.
       assertThat(envelopeA.decrypt(forBoth, Map.of("batch", "7"))).isEqualTo(plaintext);
     }
-    try (Envelope sealOnlyForB = Envelope.builder().policy(onlyB).localConfig(configA)
-        .discoverProviders().build()) {
+    try (Envelope sealOnlyForB =
+        Envelope.builder().policy(onlyB).localConfig(configA).discoverProviders().build()) {
       forB = sealOnlyForB.encrypt("payments", plaintext, Map.of());
       // A holds only B's public key: it cannot open what it sealed for B alone.
       assertThatThrownBy(() -> sealOnlyForB.decrypt(forB, Map.of()))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("no private key");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("no private key");
     }
-    LocalConfig configB = LocalConfig.builder().provider("hpke", Map.of("dir", clusterB.toString())).build();
-    try (Envelope envelopeB = Envelope.builder().policy(shared).localConfig(configB)
-        .discoverProviders().build()) {
+    LocalConfig configB =
+        LocalConfig.builder().provider("hpke", Map.of("dir", clusterB.toString())).build();
+    try (Envelope envelopeB =
+        Envelope.builder().policy(shared).localConfig(configB).discoverProviders().build()) {
       assertThat(envelopeB.decrypt(forBoth, Map.of("batch", "7"))).isEqualTo(plaintext);
       assertThat(envelopeB.decrypt(forB, Map.of())).isEqualTo(plaintext);
     }
 
     EnvelopeInfo info = Envelope.inspect(forBoth, shared);
-    assertThat(info.recipients()).extracting(r -> r.kekReference())
+    assertThat(info.recipients())
+        .extracting(r -> r.kekReference())
         .containsExactly(a.fingerprint(), b.fingerprint());
-    assertThat(info.recipients()).allSatisfy(r -> {
-      assertThat(r.wrapAlgorithm()).isEqualTo(WrapAlgorithm.HPKE_XWING);
-      assertThat(r.wrappedKeyBytes()).isEqualTo(1168);
-    });
+    assertThat(info.recipients())
+        .allSatisfy(
+            r -> {
+              assertThat(r.wrapAlgorithm()).isEqualTo(WrapAlgorithm.HPKE_XWING);
+              assertThat(r.wrappedKeyBytes()).isEqualTo(1168);
+            });
   }
 
   @Test
   void malformedPublicKeysFailWhenTheFacadeIsBuilt() {
     String shortKey = "hpke://x25519/" + "A".repeat(10);
-    assertThatThrownBy(() -> Envelope.builder()
-        .policy(KeyPolicy.parse(policy(shortKey), "policy.yaml")).discoverProviders().build())
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("32 bytes");
-    assertThatThrownBy(() -> Envelope.builder()
-        .policy(KeyPolicy.parse(policy("hpke://rsa/AAAA"), "policy.yaml")).discoverProviders().build())
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("hpke://x25519/");
-    assertThatThrownBy(() -> Envelope.builder()
-        .policy(KeyPolicy.parse(policy("hpke://xwing/!!!"), "policy.yaml")).discoverProviders().build())
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("base64url");
+    assertThatThrownBy(
+            () ->
+                Envelope.builder()
+                    .policy(KeyPolicy.parse(policy(shortKey), "policy.yaml"))
+                    .discoverProviders()
+                    .build())
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("32 bytes");
+    assertThatThrownBy(
+            () ->
+                Envelope.builder()
+                    .policy(KeyPolicy.parse(policy("hpke://rsa/AAAA"), "policy.yaml"))
+                    .discoverProviders()
+                    .build())
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("hpke://x25519/");
+    assertThatThrownBy(
+            () ->
+                Envelope.builder()
+                    .policy(KeyPolicy.parse(policy("hpke://xwing/!!!"), "policy.yaml"))
+                    .discoverProviders()
+                    .build())
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("base64url");
   }
 
   @Test
@@ -194,14 +227,16 @@ class HpkeKekTest {
     try (Kek kek = open(key.uri(), dir)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("does not belong");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("does not belong");
     }
   }
 
   @Test
   void generateRefusesUnknownSuitesAndNeverOverwrites() throws Exception {
     assertThatThrownBy(() -> HpkeKekProvider.generate("p256", dir))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x25519 or xwing");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x25519 or xwing");
     HpkeKekProvider.Generated key = HpkeKekProvider.generate("x25519", dir);
     assertThat(new HpkeKekProvider().toString()).doesNotContain(key.uri());
   }

@@ -23,8 +23,8 @@ import org.bouncycastle.util.test.FixedSecureRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Known answers for the primitives behind {@code hpke://} KEKs, as Bouncy Castle computes them:
- * RFC 9180 Appendix A.1.1 (key derivation, deterministic encapsulation, key schedule, sealing with
+ * Known answers for the primitives behind {@code hpke://} KEKs, as Bouncy Castle computes them: RFC
+ * 9180 Appendix A.1.1 (key derivation, deterministic encapsulation, key schedule, sealing with
  * sequence numbers, opening); the AES-256-GCM suite, which the RFC's appendix does not print,
  * against an independent JDK-only implementation that reproduces A.1.1; the X-Wing draft's vector;
  * and a Wycheproof ML-KEM-768 decapsulation vector. Sources in each file.
@@ -45,8 +45,9 @@ class HpkeVectorsTest {
   @Test
   void rfc9180AppendixA11ThroughBouncyCastle() throws Exception {
     JsonNode v = vectors("rfc9180_a11.json");
-    HPKE hpke = new HPKE(HPKE.mode_base, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256,
-        HPKE.aead_AES_GCM128);
+    HPKE hpke =
+        new HPKE(
+            HPKE.mode_base, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256, HPKE.aead_AES_GCM128);
 
     // Bouncy Castle stores X25519 scalars clamped (RFC 7748 §5); the RFC prints them unclamped.
     AsymmetricCipherKeyPair recipient = hpke.deriveKeyPair(hex(v, "ikmR"));
@@ -58,8 +59,11 @@ class HpkeVectorsTest {
     AsymmetricKeyParameter pkR = hpke.deserializePublicKey(hex(v, "pkRm"));
     HPKEContextWithEncapsulation sender = hpke.setupBaseS(pkR, hex(v, "info"), ephemeral);
     assertThat(sender.getEncapsulation()).isEqualTo(hex(v, "enc"));
-    HPKEContext receiver = hpke.setupBaseR(hex(v, "enc"),
-        hpke.deserializePrivateKey(hex(v, "skRm"), hex(v, "pkRm")), hex(v, "info"));
+    HPKEContext receiver =
+        hpke.setupBaseR(
+            hex(v, "enc"),
+            hpke.deserializePrivateKey(hex(v, "skRm"), hex(v, "pkRm")),
+            hex(v, "info"));
     for (JsonNode e : v.get("encryptions")) {
       // Each seal takes the next sequence number: the second vector checks the nonce counter.
       assertThat(sender.seal(hex(e, "aad"), hex(e, "plaintext"))).isEqualTo(hex(e, "ciphertext"));
@@ -67,8 +71,16 @@ class HpkeVectorsTest {
     }
     // The single-shot open the KEK uses reads the first encryption.
     JsonNode first = v.get("encryptions").get(0);
-    assertThat(hpke.open(hex(v, "enc"), hpke.deserializePrivateKey(hex(v, "skRm"), hex(v, "pkRm")),
-        hex(v, "info"), hex(first, "aad"), hex(first, "ciphertext"), null, null, null))
+    assertThat(
+            hpke.open(
+                hex(v, "enc"),
+                hpke.deserializePrivateKey(hex(v, "skRm"), hex(v, "pkRm")),
+                hex(v, "info"),
+                hex(first, "aad"),
+                hex(first, "ciphertext"),
+                null,
+                null,
+                null))
         .isEqualTo(hex(first, "plaintext"));
   }
 
@@ -83,8 +95,8 @@ class HpkeVectorsTest {
   @Test
   void theReferenceImplementationReproducesAppendixA11() throws Exception {
     JsonNode v = vectors("rfc9180_a11.json");
-    Rfc9180Reference.Schedule s = new Rfc9180Reference(1)
-        .schedule(hex(v, "skEm"), hex(v, "pkRm"), hex(v, "info"));
+    Rfc9180Reference.Schedule s =
+        new Rfc9180Reference(1).schedule(hex(v, "skEm"), hex(v, "pkRm"), hex(v, "info"));
     assertThat(Rfc9180Reference.publicKey(hex(v, "skEm"))).isEqualTo(hex(v, "enc"));
     assertThat(s.sharedSecret()).isEqualTo(hex(v, "shared_secret"));
     assertThat(s.context()).isEqualTo(hex(v, "key_schedule_context"));
@@ -114,7 +126,8 @@ class HpkeVectorsTest {
       HPKEContextWithEncapsulation sender = hpke.setupBaseS(recipient.getPublic(), info, ephemeral);
       Rfc9180Reference.Schedule s = reference.schedule(skE, pkR, info);
       assertThat(sender.getEncapsulation()).isEqualTo(Rfc9180Reference.publicKey(skE));
-      assertThat(sender.seal(aad, plaintext)).isEqualTo(Rfc9180Reference.seal(s, 0, aad, plaintext));
+      assertThat(sender.seal(aad, plaintext))
+          .isEqualTo(Rfc9180Reference.seal(s, 0, aad, plaintext));
     }
   }
 
@@ -126,8 +139,9 @@ class HpkeVectorsTest {
 
     // Encapsulation with the vector's randomness reproduces the ciphertext and the secret; the
     // ciphertext depends on every byte of the public key derived from the seed.
-    SecretWithEncapsulation encapsulated = new XWingKEMGenerator(
-        new FixedSecureRandom(hex(v, "eseed"))).generateEncapsulated(sk.getPublicKeyParameters());
+    SecretWithEncapsulation encapsulated =
+        new XWingKEMGenerator(new FixedSecureRandom(hex(v, "eseed")))
+            .generateEncapsulated(sk.getPublicKeyParameters());
     assertThat(encapsulated.getEncapsulation()).isEqualTo(hex(v, "ct"));
     assertThat(encapsulated.getSecret()).isEqualTo(hex(v, "ss"));
     assertThat(sk.getPublicKeyParameters().getEncoded()).hasSize(HpkeSuite.XWING.publicKeyBytes);

@@ -29,11 +29,17 @@ final class Rfc9180Reference {
   private final byte[] hpkeSuite;
   private final int keyBytes;
 
-  /** @param aeadId 1 (AES-128-GCM) or 2 (AES-256-GCM) */
+  /**
+   * @param aeadId 1 (AES-128-GCM) or 2 (AES-256-GCM)
+   */
   Rfc9180Reference(int aeadId) {
     this.kemSuite = concat("KEM".getBytes(StandardCharsets.US_ASCII), i2osp(0x20, 2));
-    this.hpkeSuite = concat("HPKE".getBytes(StandardCharsets.US_ASCII), i2osp(0x20, 2),
-        i2osp(1, 2), i2osp(aeadId, 2));
+    this.hpkeSuite =
+        concat(
+            "HPKE".getBytes(StandardCharsets.US_ASCII),
+            i2osp(0x20, 2),
+            i2osp(1, 2),
+            i2osp(aeadId, 2));
     this.keyBytes = aeadId == 1 ? 16 : 32;
   }
 
@@ -92,15 +98,17 @@ final class Rfc9180Reference {
 
   static byte[] x25519(byte[] scalar, byte[] u) throws Exception {
     KeyFactory factory = KeyFactory.getInstance("XDH");
-    PrivateKey priv = factory.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
+    PrivateKey priv =
+        factory.generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar));
     byte[] little = u.clone();
-    little[31] &= 0x7f;   // RFC 7748 §5: the top bit of u is masked
+    little[31] &= 0x7f; // RFC 7748 §5: the top bit of u is masked
     byte[] big = new byte[32];
     for (int i = 0; i < 32; i++) {
       big[i] = little[31 - i];
     }
-    PublicKey pub = factory.generatePublic(
-        new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, big)));
+    PublicKey pub =
+        factory.generatePublic(
+            new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, big)));
     KeyAgreement agreement = KeyAgreement.getInstance("XDH");
     agreement.init(priv);
     agreement.doPhase(pub, true);
@@ -109,14 +117,15 @@ final class Rfc9180Reference {
 
   private static byte[] labeledExtract(byte[] suite, byte[] salt, String label, byte[] ikm)
       throws Exception {
-    return hmac(salt.length == 0 ? new byte[32] : salt,
+    return hmac(
+        salt.length == 0 ? new byte[32] : salt,
         concat(VERSION, suite, label.getBytes(StandardCharsets.US_ASCII), ikm));
   }
 
-  private static byte[] labeledExpand(byte[] suite, byte[] prk, String label, byte[] info, int length)
-      throws Exception {
-    byte[] labeledInfo = concat(i2osp(length, 2), VERSION, suite,
-        label.getBytes(StandardCharsets.US_ASCII), info);
+  private static byte[] labeledExpand(
+      byte[] suite, byte[] prk, String label, byte[] info, int length) throws Exception {
+    byte[] labeledInfo =
+        concat(i2osp(length, 2), VERSION, suite, label.getBytes(StandardCharsets.US_ASCII), info);
     // HKDF-Expand (RFC 5869 §2.3); at most two blocks are needed here.
     ByteArrayOutputStream okm = new ByteArrayOutputStream();
     byte[] t = new byte[0];

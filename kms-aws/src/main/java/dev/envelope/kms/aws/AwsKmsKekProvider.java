@@ -1,9 +1,9 @@
 package dev.envelope.kms.aws;
 
 import dev.envelope.core.KeyUnavailableException;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SharedClients;
 import java.util.List;
@@ -44,7 +44,8 @@ public final class AwsKmsKekProvider implements KekProvider {
   public static final String SCHEME = "aws-kms";
 
   private final UnaryOperator<String> environment;
-  private final SharedClients<List<Object>, KmsClients> clients = new SharedClients<>(KmsClients::close);
+  private final SharedClients<List<Object>, KmsClients> clients =
+      new SharedClients<>(KmsClients::close);
 
   /** A provider reading workload-identity variables from the process environment. */
   public AwsKmsKekProvider() {
@@ -72,7 +73,8 @@ public final class AwsKmsKekProvider implements KekProvider {
     AwsSettings config = AwsSettings.from(settings);
     KmsKeyArn call = arn.inRegion(config.region().orElse(null));
     String stsRegion = config.region().orElse(call.region());
-    return clients.open(List.of(config, stsRegion),
+    return clients.open(
+        List.of(config, stsRegion),
         () -> new KmsClients(config, environment, stsRegion),
         (shared, release) -> open(uri, call, shared.kms(call.region()), release));
   }
@@ -85,12 +87,17 @@ public final class AwsKmsKekProvider implements KekProvider {
       throw KmsErrors.map(KmsCall.lookup(KmsErrors.SERVICE, uri, "DescribeKey"), e);
     }
     if (meta.keyState() != KeyState.ENABLED) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key is "
-          + meta.keyStateAsString(), false);
+      throw new KeyUnavailableException(
+          "AWS KMS KEK " + uri + ": the key is " + meta.keyStateAsString(), false);
     }
     if (meta.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key's usage is "
-          + meta.keyUsageAsString() + ", not ENCRYPT_DECRYPT", false);
+      throw new KeyUnavailableException(
+          "AWS KMS KEK "
+              + uri
+              + ": the key's usage is "
+              + meta.keyUsageAsString()
+              + ", not ENCRYPT_DECRYPT",
+          false);
     }
     if (meta.keySpec() == KeySpec.SYMMETRIC_DEFAULT) {
       return new SymmetricKmsKek(uri, call, kms, release);
@@ -100,8 +107,13 @@ public final class AwsKmsKekProvider implements KekProvider {
       KmsKeyArn own = call.isAlias() ? KmsKeyArn.parse(KmsKeyArn.PREFIX + meta.arn()) : call;
       return RsaKmsKek.open(uri, own, kms, release);
     }
-    throw new KeyUnavailableException("AWS KMS KEK " + uri + ": key spec "
-        + meta.keySpecAsString() + " is not supported (SYMMETRIC_DEFAULT or RSA_*)", false);
+    throw new KeyUnavailableException(
+        "AWS KMS KEK "
+            + uri
+            + ": key spec "
+            + meta.keySpecAsString()
+            + " is not supported (SYMMETRIC_DEFAULT or RSA_*)",
+        false);
   }
 
   @Override

@@ -45,14 +45,25 @@ record AwsSettings(
 
   static AwsSettings from(ProviderSettings settings) {
     ProviderSettings s = settings.renamed("kmsEndpoint", ProviderSettings.ENDPOINT);
-    s.allowOnly(Set.of("credentials", "roleArn", "webIdentityTokenFile", "roleSessionName",
-        "assumeRoleArn", "externalId", "region", ProviderSettings.ENDPOINT, "stsEndpoint",
-        ProviderSettings.CONNECT_TIMEOUT, ProviderSettings.ATTEMPT_TIMEOUT,
-        ProviderSettings.CALL_TIMEOUT, ProviderSettings.MAX_ATTEMPTS));
+    s.allowOnly(
+        Set.of(
+            "credentials",
+            "roleArn",
+            "webIdentityTokenFile",
+            "roleSessionName",
+            "assumeRoleArn",
+            "externalId",
+            "region",
+            ProviderSettings.ENDPOINT,
+            "stsEndpoint",
+            ProviderSettings.CONNECT_TIMEOUT,
+            ProviderSettings.ATTEMPT_TIMEOUT,
+            ProviderSettings.CALL_TIMEOUT,
+            ProviderSettings.MAX_ATTEMPTS));
     String mode = s.get("credentials").orElse("default");
     if (!MODES.contains(mode)) {
-      throw s.invalid("credentials", "one of default, web-identity, pod-identity, static; got '"
-          + mode + "'");
+      throw s.invalid(
+          "credentials", "one of default, web-identity, pod-identity, static; got '" + mode + "'");
     }
     Duration max = Duration.ofMinutes(5);
     Duration connect = s.duration("connectTimeout", Duration.ofSeconds(2), max);
@@ -61,10 +72,20 @@ record AwsSettings(
     if (call.compareTo(attempt) < 0) {
       throw s.invalid("callTimeout", "must not be shorter than attemptTimeout (" + attempt + ")");
     }
-    return new AwsSettings(mode, s.get("roleArn"), s.get("webIdentityTokenFile"),
-        s.get("roleSessionName").orElse("envelope"), s.get("assumeRoleArn"), s.get("externalId"),
-        s.get("region"), endpoint(s, ProviderSettings.ENDPOINT), endpoint(s, "stsEndpoint"),
-        connect, attempt, call, s.integer("maxAttempts", 3, 1, 10));
+    return new AwsSettings(
+        mode,
+        s.get("roleArn"),
+        s.get("webIdentityTokenFile"),
+        s.get("roleSessionName").orElse("envelope"),
+        s.get("assumeRoleArn"),
+        s.get("externalId"),
+        s.get("region"),
+        endpoint(s, ProviderSettings.ENDPOINT),
+        endpoint(s, "stsEndpoint"),
+        connect,
+        attempt,
+        call,
+        s.integer("maxAttempts", 3, 1, 10));
   }
 
   private static Optional<URI> endpoint(ProviderSettings s, String key) {
@@ -74,7 +95,8 @@ record AwsSettings(
     }
     try {
       URI uri = new URI(value.get());
-      if (uri.getScheme() == null || uri.getHost() == null
+      if (uri.getScheme() == null
+          || uri.getHost() == null
           || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
         throw s.invalid(key, "must be an http(s) URL such as https://kms.eu-west-2.amazonaws.com");
       }

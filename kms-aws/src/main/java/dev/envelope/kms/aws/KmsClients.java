@@ -21,10 +21,11 @@ final class KmsClients {
 
   KmsClients(AwsSettings settings, UnaryOperator<String> environment, String defaultRegion) {
     this.settings = settings;
-    this.http = UrlConnectionHttpClient.builder()
-        .connectionTimeout(settings.connectTimeout())
-        .socketTimeout(settings.attemptTimeout())
-        .build();
+    this.http =
+        UrlConnectionHttpClient.builder()
+            .connectionTimeout(settings.connectTimeout())
+            .socketTimeout(settings.attemptTimeout())
+            .build();
     try {
       this.credentials = AwsCredentialsFactory.create(settings, environment, http, defaultRegion);
     } catch (RuntimeException e) {
@@ -35,22 +36,25 @@ final class KmsClients {
 
   /** The KMS client of {@code region}, created on first use. */
   KmsClient kms(String region) {
-    return byRegion.computeIfAbsent(region, r -> {
-      KmsClientBuilder builder = KmsClient.builder()
-          .region(Region.of(r))
-          .httpClient(http)
-          .credentialsProvider(credentials.provider())
-          .overrideConfiguration(c -> c
-              .apiCallTimeout(settings.callTimeout())
-              .apiCallAttemptTimeout(settings.attemptTimeout())
-              // Standard mode: exponential backoff with jitter, throttling and 5xx retried.
-              .retryStrategy(b -> b.maxAttempts(settings.maxAttempts())));
-      settings.endpoint().ifPresent(builder::endpointOverride);
-      return builder.build();
-    });
+    return byRegion.computeIfAbsent(
+        region,
+        r -> {
+          KmsClientBuilder builder =
+              KmsClient.builder()
+                  .region(Region.of(r))
+                  .httpClient(http)
+                  .credentialsProvider(credentials.provider())
+                  .overrideConfiguration(
+                      c ->
+                          c.apiCallTimeout(settings.callTimeout())
+                              .apiCallAttemptTimeout(settings.attemptTimeout())
+                              // Standard mode: exponential backoff with jitter, throttling and 5xx
+                              // retried.
+                              .retryStrategy(b -> b.maxAttempts(settings.maxAttempts())));
+          settings.endpoint().ifPresent(builder::endpointOverride);
+          return builder.build();
+        });
   }
-
-
 
   void close() {
     byRegion.values().forEach(KmsClient::close);

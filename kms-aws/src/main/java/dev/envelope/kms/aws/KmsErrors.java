@@ -14,12 +14,23 @@ final class KmsErrors {
   /** The ciphertext is not one this key made under this context. */
   private static final Set<String> NOT_AUTHENTIC =
       Set.of("InvalidCiphertextException", "IncorrectKeyException");
+
   /** Worth trying again later: the SDK already retried these within the call's deadline. */
-  private static final Set<String> RETRYABLE = Set.of(
-      "ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded",
-      "LimitExceededException", "KMSInternalException", "DependencyTimeoutException",
-      "KeyUnavailableException", "InternalFailure", "ServiceUnavailable", "ExpiredTokenException",
-      "IDPCommunicationError", "RequestTimeout");
+  private static final Set<String> RETRYABLE =
+      Set.of(
+          "ThrottlingException",
+          "Throttling",
+          "ThrottledException",
+          "RequestLimitExceeded",
+          "LimitExceededException",
+          "KMSInternalException",
+          "DependencyTimeoutException",
+          "KeyUnavailableException",
+          "InternalFailure",
+          "ServiceUnavailable",
+          "ExpiredTokenException",
+          "IDPCommunicationError",
+          "RequestTimeout");
 
   /** The service's name in messages. */
   static final String SERVICE = "AWS KMS";
@@ -31,8 +42,13 @@ final class KmsErrors {
       String code = aws.awsErrorDetails() == null ? "unknown" : aws.awsErrorDetails().errorCode();
       String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
       String message = aws.awsErrorDetails() == null ? null : aws.awsErrorDetails().errorMessage();
-      String detail = service + " answered " + aws.statusCode() + " " + code
-          + (message == null ? "" : " (" + KmsCall.shorten(message) + ")");
+      String detail =
+          service
+              + " answered "
+              + aws.statusCode()
+              + " "
+              + code
+              + (message == null ? "" : " (" + KmsCall.shorten(message) + ")");
       if (call.readsWrappedKey() && NOT_AUTHENTIC.contains(code)) {
         return call.notAuthentic(detail);
       }
@@ -40,8 +56,13 @@ final class KmsErrors {
       return call.unavailable(detail + hint(code), retryable, e);
     }
     // No answer: connection refused, timeouts (ApiCallTimeoutException), credentials not loadable.
-    return call.unavailable("no answer from AWS: " + e.getClass().getSimpleName() + ": "
-        + KmsCall.shorten(e.getMessage()), true, e);
+    return call.unavailable(
+        "no answer from AWS: "
+            + e.getClass().getSimpleName()
+            + ": "
+            + KmsCall.shorten(e.getMessage()),
+        true,
+        e);
   }
 
   private static String hint(String code) {
@@ -49,10 +70,11 @@ final class KmsErrors {
       case "AccessDeniedException", "AccessDenied" ->
           "; grant the role kms:Encrypt, kms:Decrypt, kms:DescribeKey (and kms:GetPublicKey for RSA"
               + " keys) on this key";
-      case "DisabledException", "KMSInvalidStateException" -> "; the key is disabled or pending"
-          + " deletion";
-      case "InvalidIdentityToken" -> "; the projected service-account token was refused by STS"
-          + " (audience sts.amazonaws.com? role trust policy?)";
+      case "DisabledException", "KMSInvalidStateException" ->
+          "; the key is disabled or pending" + " deletion";
+      case "InvalidIdentityToken" ->
+          "; the projected service-account token was refused by STS"
+              + " (audience sts.amazonaws.com? role trust policy?)";
       default -> "";
     };
   }

@@ -6,26 +6,31 @@ import java.util.regex.Pattern;
 
 /**
  * The ARN of an {@code aws-kms://} KEK: a key ({@code key/ID}) or an alias ({@code alias/NAME}),
- * e.g. {@code aws-kms://arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab}.
- * The region comes from the ARN; bare key ids and alias names are refused because they would
- * depend on where the code runs.
+ * e.g. {@code
+ * aws-kms://arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab}. The
+ * region comes from the ARN; bare key ids and alias names are refused because they would depend on
+ * where the code runs.
  *
  * @param resourceType {@code key} or {@code alias}
  */
-record KmsKeyArn(String partition, String region, String account, String resourceType,
-    String resourceId) {
+record KmsKeyArn(
+    String partition, String region, String account, String resourceType, String resourceId) {
   static final String PREFIX = AwsKmsKekProvider.SCHEME + "://";
-  private static final Pattern ARN = Pattern.compile(
-      "arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):kms:([a-z]{2}(?:-[a-z]+)+-\\d{1,2}):(\\d{12}):"
-          + "(key|alias)/([A-Za-z0-9/_-]{1,256})");
+  private static final Pattern ARN =
+      Pattern.compile(
+          "arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):kms:([a-z]{2}(?:-[a-z]+)+-\\d{1,2}):(\\d{12}):"
+              + "(key|alias)/([A-Za-z0-9/_-]{1,256})");
 
   static KmsKeyArn parse(String uri) {
     String arn = uri.startsWith(PREFIX) ? uri.substring(PREFIX.length()) : "";
     Matcher m = ARN.matcher(arn);
     if (!m.matches()) {
-      throw new InvalidPolicyException("key policy", "KEK " + uri, "an aws-kms KEK is"
-          + " aws-kms://arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID or …:alias/NAME (a full ARN,"
-          + " so that the region and account do not depend on where it runs)");
+      throw new InvalidPolicyException(
+          "key policy",
+          "KEK " + uri,
+          "an aws-kms KEK is"
+              + " aws-kms://arn:PARTITION:kms:REGION:ACCOUNT:key/KEY-ID or …:alias/NAME (a full ARN,"
+              + " so that the region and account do not depend on where it runs)");
     }
     return new KmsKeyArn(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5));
   }
@@ -40,12 +45,13 @@ record KmsKeyArn(String partition, String region, String account, String resourc
   }
 
   /**
-   * This key in {@code localRegion} if it is a Multi-Region key (its replica there), else itself:
-   * a cluster calls the replica next to it rather than the primary's region.
+   * This key in {@code localRegion} if it is a Multi-Region key (its replica there), else itself: a
+   * cluster calls the replica next to it rather than the primary's region.
    */
   KmsKeyArn inRegion(String localRegion) {
     return isMultiRegion() && localRegion != null
-        ? new KmsKeyArn(partition, localRegion, account, resourceType, resourceId) : this;
+        ? new KmsKeyArn(partition, localRegion, account, resourceType, resourceId)
+        : this;
   }
 
   /**
@@ -60,8 +66,10 @@ record KmsKeyArn(String partition, String region, String account, String resourc
       return false;
     }
     if (isMultiRegion()) {
-      return other.isMultiRegion() && partition.equals(other.partition)
-          && account.equals(other.account) && resourceId.equals(other.resourceId);
+      return other.isMultiRegion()
+          && partition.equals(other.partition)
+          && account.equals(other.account)
+          && resourceId.equals(other.resourceId);
     }
     return equals(other);
   }
@@ -70,7 +78,8 @@ record KmsKeyArn(String partition, String region, String account, String resourc
   boolean sameAccountAndRegion(String answeredArn) {
     try {
       KmsKeyArn other = parse(PREFIX + answeredArn);
-      return partition.equals(other.partition) && region.equals(other.region)
+      return partition.equals(other.partition)
+          && region.equals(other.region)
           && account.equals(other.account);
     } catch (InvalidPolicyException e) {
       return false;
@@ -79,7 +88,15 @@ record KmsKeyArn(String partition, String region, String account, String resourc
 
   @Override
   public String toString() {
-    return "arn:" + partition + ":kms:" + region + ":" + account + ":" + resourceType + "/"
+    return "arn:"
+        + partition
+        + ":kms:"
+        + region
+        + ":"
+        + account
+        + ":"
+        + resourceType
+        + "/"
         + resourceId;
   }
 }

@@ -3,8 +3,8 @@ package dev.envelope.kms.aws;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.CloseOnce;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
@@ -33,8 +33,8 @@ final class RsaKmsKek implements Kek {
   private final Runnable onClose;
   private final CloseOnce closed;
 
-  private RsaKmsKek(String uri, KmsKeyArn key, KmsClient kms, RSAPublicKey publicKey,
-      Runnable onClose) {
+  private RsaKmsKek(
+      String uri, KmsKeyArn key, KmsClient kms, RSAPublicKey publicKey, Runnable onClose) {
     this.uri = uri;
     this.key = key;
     this.kms = kms;
@@ -56,15 +56,19 @@ final class RsaKmsKek implements Kek {
       throw KmsErrors.map(KmsCall.lookup(KmsErrors.SERVICE, uri, "GetPublicKey"), e);
     }
     if (!answer.encryptionAlgorithms().contains(EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256)) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": the key does not offer"
-          + " RSAES_OAEP_SHA_256 (its usage must be ENCRYPT_DECRYPT)", false);
+      throw new KeyUnavailableException(
+          "AWS KMS KEK "
+              + uri
+              + ": the key does not offer"
+              + " RSAES_OAEP_SHA_256 (its usage must be ENCRYPT_DECRYPT)",
+          false);
     }
     try {
-      return new RsaKmsKek(uri, key, kms, RsaOaep256.publicKey(answer.publicKey().asByteArray()),
-          onClose);
+      return new RsaKmsKek(
+          uri, key, kms, RsaOaep256.publicKey(answer.publicKey().asByteArray()), onClose);
     } catch (IllegalArgumentException e) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": GetPublicKey's key: "
-          + e.getMessage(), false, e);
+      throw new KeyUnavailableException(
+          "AWS KMS KEK " + uri + ": GetPublicKey's key: " + e.getMessage(), false, e);
     }
   }
 
@@ -92,17 +96,27 @@ final class RsaKmsKek implements Kek {
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
     DecryptResponse answer;
     try {
-      answer = kms.decrypt(r -> r.keyId(key.toString())
-          .ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
-          .encryptionAlgorithm(EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256));
+      answer =
+          kms.decrypt(
+              r ->
+                  r.keyId(key.toString())
+                      .ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
+                      .encryptionAlgorithm(EncryptionAlgorithmSpec.RSAES_OAEP_SHA_256));
     } catch (SdkException e) {
       throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
     byte[] dek = answer.plaintext().asByteArray();
     if (!key.matches(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
-      throw new AuthenticationException("AWS KMS KEK " + uri + ": Decrypt answered for key "
-          + answer.keyId() + " with " + dek.length + " bytes; expected " + key);
+      throw new AuthenticationException(
+          "AWS KMS KEK "
+              + uri
+              + ": Decrypt answered for key "
+              + answer.keyId()
+              + " with "
+              + dek.length
+              + " bytes; expected "
+              + key);
     }
     return SecretBytes.adopt(dek);
   }

@@ -3,8 +3,8 @@ package dev.envelope.kms.aws;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.CloseOnce;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
@@ -57,17 +57,21 @@ final class SymmetricKmsKek implements Kek {
     byte[] dek = dataKey.toByteArray();
     EncryptResponse answer;
     try {
-      answer = kms.encrypt(r -> r.keyId(key.toString())
-          .plaintext(SdkBytes.fromByteArrayUnsafe(dek))
-          .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId())));
+      answer =
+          kms.encrypt(
+              r ->
+                  r.keyId(key.toString())
+                      .plaintext(SdkBytes.fromByteArrayUnsafe(dek))
+                      .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId())));
     } catch (SdkException e) {
       throw KmsErrors.map(KmsCall.wrap(KmsErrors.SERVICE, uri, "Encrypt"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
     if (!answers(answer.keyId())) {
-      throw new KeyUnavailableException("AWS KMS KEK " + uri + ": Encrypt answered for key "
-          + answer.keyId() + ", not " + key, false);
+      throw new KeyUnavailableException(
+          "AWS KMS KEK " + uri + ": Encrypt answered for key " + answer.keyId() + ", not " + key,
+          false);
     }
     return answer.ciphertextBlob().asByteArray();
   }
@@ -76,24 +80,36 @@ final class SymmetricKmsKek implements Kek {
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
     DecryptResponse answer;
     try {
-      answer = kms.decrypt(r -> {
-        r.ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
-            .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId()));
-        // Pinning makes KMS refuse a blob of any other key. An alias cannot be pinned: it may
-        // point at a newer key than the one that wrapped; the answer is checked instead.
-        if (!key.isAlias()) {
-          r.keyId(key.toString());
-        }
-      });
+      answer =
+          kms.decrypt(
+              r -> {
+                r.ciphertextBlob(SdkBytes.fromByteArray(wrappedKey))
+                    .encryptionContext(Map.of(CONTEXT_KEY, context.logicalKeyId()));
+                // Pinning makes KMS refuse a blob of any other key. An alias cannot be pinned: it
+                // may
+                // point at a newer key than the one that wrapped; the answer is checked instead.
+                if (!key.isAlias()) {
+                  r.keyId(key.toString());
+                }
+              });
     } catch (SdkException e) {
       throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
     byte[] dek = answer.plaintext().asByteArray();
     if (!answers(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
-      throw new AuthenticationException("AWS KMS KEK " + uri + ": Decrypt answered for key "
-          + answer.keyId() + " with " + dek.length + " bytes; expected " + key + " and a "
-          + DATA_KEY_BYTES + "-byte data key");
+      throw new AuthenticationException(
+          "AWS KMS KEK "
+              + uri
+              + ": Decrypt answered for key "
+              + answer.keyId()
+              + " with "
+              + dek.length
+              + " bytes; expected "
+              + key
+              + " and a "
+              + DATA_KEY_BYTES
+              + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The KEK contract for {@code aws-kms://} against the loopback KMS (SigV4 checked): a symmetric
- * key (Encrypt/Decrypt with the logical key in the encryption context) and an RSA key (local
+ * The KEK contract for {@code aws-kms://} against the loopback KMS (SigV4 checked): a symmetric key
+ * (Encrypt/Decrypt with the logical key in the encryption context) and an RSA key (local
  * RSA-OAEP-256, Decrypt in KMS; no associated data).
  */
 class AwsKekContractTest {
@@ -37,8 +37,12 @@ class AwsKekContractTest {
   }
 
   private static KekProvider provider() {
-    Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", user.accessKeyId(),
-        "AWS_SECRET_ACCESS_KEY", user.secretAccessKey());
+    Map<String, String> env =
+        Map.of(
+            "AWS_ACCESS_KEY_ID",
+            user.accessKeyId(),
+            "AWS_SECRET_ACCESS_KEY",
+            user.secretAccessKey());
     return new AwsKmsKekProvider(env::get);
   }
 
@@ -83,7 +87,7 @@ class AwsKekContractTest {
 
     @Override
     protected boolean bindsLogicalKey() {
-      return true;  // the encryption context {"envelope:key": kid}
+      return true; // the encryption context {"envelope:key": kid}
     }
 
     @Override
@@ -113,7 +117,7 @@ class AwsKekContractTest {
 
     @Override
     protected boolean bindsLogicalKey() {
-      return false;  // RSA-OAEP without a label (FORMAT.md §5.5)
+      return false; // RSA-OAEP without a label (FORMAT.md §5.5)
     }
 
     @Override

@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AwsKmsKekTest {
   private static final String REGION = "eu-west-2";
   private static final WrapContext PAYMENTS = new WrapContext("payments");
-  private static final String ROLE = "arn:aws:iam::" + AwsIdentities.ACCOUNT + ":role/payments-irsa";
+  private static final String ROLE =
+      "arn:aws:iam::" + AwsIdentities.ACCOUNT + ":role/payments-irsa";
   private static final String SESSION_PREFIX =
       "arn:aws:sts::" + AwsIdentities.ACCOUNT + ":assumed-role/payments-irsa/";
 
@@ -87,7 +88,8 @@ class AwsKmsKekTest {
   }
 
   private static Map<String, String> env(AwsIdentities.Credentials c) {
-    return Map.of("AWS_ACCESS_KEY_ID", c.accessKeyId(), "AWS_SECRET_ACCESS_KEY", c.secretAccessKey());
+    return Map.of(
+        "AWS_ACCESS_KEY_ID", c.accessKeyId(), "AWS_SECRET_ACCESS_KEY", c.secretAccessKey());
   }
 
   private static Kek open(String arn, Map<String, String> settings, Map<String, String> env) {
@@ -108,25 +110,30 @@ class AwsKmsKekTest {
       assertThat(kek.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
 
       assertThatThrownBy(() -> kek.unwrap(wrapped, new WrapContext("orders")))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("InvalidCiphertextException");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("InvalidCiphertextException");
       assertThatThrownBy(() -> otherKek.unwrap(wrapped, PAYMENTS))
           .as("KeyId pinned: KMS refuses another key's blob")
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("IncorrectKeyException");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("IncorrectKeyException");
       byte[] tampered = wrapped.clone();
       tampered[tampered.length - 1] ^= 1;
-      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
     }
-    assertThat(kms.calls()).filteredOn(c -> c.operation().equals("Encrypt"))
+    assertThat(kms.calls())
+        .filteredOn(c -> c.operation().equals("Encrypt"))
         .allSatisfy(c -> assertThat(c.principalArn()).endsWith(":user/ci"));
   }
 
   @Test
   void theFakeChecksTheSignatureSoWrongSecretsAreRefused() {
     String key = kms.createSymmetricKey(REGION);
-    Map<String, String> wrongSecret = Map.of("AWS_ACCESS_KEY_ID", ci.accessKeyId(),
-        "AWS_SECRET_ACCESS_KEY", "not-the-secret");
+    Map<String, String> wrongSecret =
+        Map.of("AWS_ACCESS_KEY_ID", ci.accessKeyId(), "AWS_SECRET_ACCESS_KEY", "not-the-secret");
     assertThatThrownBy(() -> open(key, staticSettings(), wrongSecret))
-        .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
         .hasMessageContaining("InvalidSignatureException")
         .hasMessageNotContaining("not-the-secret");
   }
@@ -141,11 +148,11 @@ class AwsKmsKekTest {
     // Credentials that last two minutes are refreshed at every use (prefetch is five minutes).
     sts.credentialLifetime(Duration.ofMinutes(2));
     Map<String, String> settings = irsaSettings();
-    Map<String, String> env = Map.of("AWS_ROLE_ARN", ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE",
-        token.toString());
+    Map<String, String> env =
+        Map.of("AWS_ROLE_ARN", ROLE, "AWS_WEB_IDENTITY_TOKEN_FILE", token.toString());
     try (Kek kek = open(key, settings, env)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
-      Files.writeString(token, "eyJhbGciOi.rotated-token.sig");   // the kubelet rotates it
+      Files.writeString(token, "eyJhbGciOi.rotated-token.sig"); // the kubelet rotates it
       int before = sts.calls().size();
       assertThat(kek.unwrap(wrapped, PAYMENTS).length()).isEqualTo(32);
       // A new session was obtained after the rotation, so with the new token: the fake accepts
@@ -155,18 +162,24 @@ class AwsKmsKekTest {
     } finally {
       sts.credentialLifetime(Duration.ofHours(1));
     }
-    assertThat(sts.calls()).filteredOn(c -> c.startsWith("AssumeRoleWithWebIdentity " + ROLE))
+    assertThat(sts.calls())
+        .filteredOn(c -> c.startsWith("AssumeRoleWithWebIdentity " + ROLE))
         .allSatisfy(c -> assertThat(c).endsWith("-> ok"));
-    assertThat(kms.calls()).filteredOn(c -> c.operation().equals("Decrypt"))
-        .singleElement().satisfies(c -> {
-          assertThat(c.principalArn()).startsWith(SESSION_PREFIX);
-          assertThat(c.outcome()).isEqualTo("ok");
-        });
+    assertThat(kms.calls())
+        .filteredOn(c -> c.operation().equals("Decrypt"))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.principalArn()).startsWith(SESSION_PREFIX);
+              assertThat(c.outcome()).isEqualTo("ok");
+            });
 
     // The static user is not in the key policy: AccessDenied, typed, with a hint.
     assertThatThrownBy(() -> open(key, staticSettings(), env(ci)))
-        .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-        .hasMessageContaining("AccessDeniedException").hasMessageContaining("kms:Decrypt");
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+        .hasMessageContaining("AccessDeniedException")
+        .hasMessageContaining("kms:Decrypt");
   }
 
   private static Map<String, String> irsaSettings() {
@@ -216,14 +229,16 @@ class AwsKmsKekTest {
     String podRole = "arn:aws:iam::" + AwsIdentities.ACCOUNT + ":role/payments-pod";
     kms.allowOnly(key, "arn:aws:sts::" + AwsIdentities.ACCOUNT + ":assumed-role/payments-pod/");
     Path token = dir.resolve("eks-pod-identity-token");
-    Files.writeString(token, "eyJ.pod-identity.sig");   // no trailing newline: the SDK refuses one
-    try (FakeContainerCredentials agent = new FakeContainerCredentials(identities, podRole, token)) {
+    Files.writeString(token, "eyJ.pod-identity.sig"); // no trailing newline: the SDK refuses one
+    try (FakeContainerCredentials agent =
+        new FakeContainerCredentials(identities, podRole, token)) {
       Map<String, String> settings = new HashMap<>();
       settings.put("credentials", "pod-identity");
       settings.put("endpoint", kms.endpoint().toString());
-      Map<String, String> env = Map.of(
-          "AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.credentialsUri().toString(),
-          "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.toString());
+      Map<String, String> env =
+          Map.of(
+              "AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.credentialsUri().toString(),
+              "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.toString());
       // The SDK reads these itself; in a pod EKS sets them as environment variables.
       System.setProperty("aws.containerCredentialsFullUri", agent.credentialsUri().toString());
       System.setProperty("aws.containerAuthorizationTokenFile", token.toString());
@@ -231,12 +246,14 @@ class AwsKmsKekTest {
         assertThat(kek.unwrap(kek.wrap(randomDek(), PAYMENTS), PAYMENTS).length()).isEqualTo(32);
         assertThat(agent.calls()).isPositive();
         assertThat(agent.rejected()).isZero();
-        assertThat(kms.calls()).filteredOn(c -> c.outcome().equals("ok"))
+        assertThat(kms.calls())
+            .filteredOn(c -> c.outcome().equals("ok"))
             .allSatisfy(c -> assertThat(c.principalArn()).contains("assumed-role/payments-pod/"));
 
         Files.writeString(token, "eyJ.pod-identity.sig\n");
         assertThatThrownBy(() -> open(key, settings, env))
-            .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("line break");
+            .isInstanceOf(KeyUnavailableException.class)
+            .hasMessageContaining("line break");
       } finally {
         System.clearProperty("aws.containerCredentialsFullUri");
         System.clearProperty("aws.containerAuthorizationTokenFile");
@@ -260,7 +277,8 @@ class AwsKmsKekTest {
       assertThat(kms.succeeded("Decrypt")).isEqualTo(1);
       byte[] tampered = wrapped.clone();
       tampered[10] ^= 1;
-      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
     }
   }
 
@@ -280,10 +298,12 @@ class AwsKmsKekTest {
     try (Kek clusterB = open(primary, euWest, env(ci))) {
       assertThat(clusterB.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
     }
-    assertThat(kms.calls()).allSatisfy(c -> {
-      assertThat(c.region()).isEqualTo(REGION);
-      assertThat(c.keyId()).startsWith("arn:aws:kms:" + REGION + ":");
-    });
+    assertThat(kms.calls())
+        .allSatisfy(
+            c -> {
+              assertThat(c.region()).isEqualTo(REGION);
+              assertThat(c.keyId()).startsWith("arn:aws:kms:" + REGION + ":");
+            });
   }
 
   @Test
@@ -292,7 +312,7 @@ class AwsKmsKekTest {
     String alias = kms.createAlias(first, "payments");
     try (Kek kek = open(alias, staticSettings(), env(ci))) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
-      kms.createAlias(kms.createSymmetricKey(REGION), "payments");   // re-pointed
+      kms.createAlias(kms.createSymmetricKey(REGION), "payments"); // re-pointed
       assertThat(kek.unwrap(wrapped, PAYMENTS).length()).isEqualTo(32);
     }
   }
@@ -304,12 +324,14 @@ class AwsKmsKekTest {
       kms.clearCalls();
       kms.failNext(1, 400, "ThrottlingException");
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
-      assertThat(kms.calls()).extracting(FakeAwsKms.Call::outcome)
+      assertThat(kms.calls())
+          .extracting(FakeAwsKms.Call::outcome)
           .containsExactly("ThrottlingException", "ok");
 
       kms.failNext(3, 500, "KMSInternalException");
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("KMSInternalException");
       assertThat(kek.unwrap(wrapped, PAYMENTS).length()).isEqualTo(32);
     }
@@ -326,7 +348,8 @@ class AwsKmsKekTest {
       kms.hangNext(2, Duration.ofSeconds(4));
       long start = System.nanoTime();
       assertThatThrownBy(() -> kek.wrap(randomDek(), PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("no answer from AWS");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
@@ -339,10 +362,13 @@ class AwsKmsKekTest {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       kms.setEnabled(key, false);
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-          .hasMessageContaining("DisabledException").hasMessageContaining(key);
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("DisabledException")
+          .hasMessageContaining(key);
       assertThatThrownBy(() -> open(key, staticSettings(), env(ci)))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("the key is Disabled");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("the key is Disabled");
     } finally {
       kms.setEnabled(key, true);
     }
@@ -360,7 +386,8 @@ class AwsKmsKekTest {
     settings.put("kmsEndpoint", "http://127.0.0.1:" + port);
     settings.put("maxAttempts", "1");
     assertThatThrownBy(() -> open(kms.createSymmetricKey(REGION), settings, env(ci)))
-        .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
   }
 
   @Test
@@ -369,18 +396,23 @@ class AwsKmsKekTest {
     Map<String, String> bad = staticSettings();
     bad.put("credentials", "password");
     assertThatThrownBy(() -> open(key, bad, env(ci)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("providers.aws-kms.credentials");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.aws-kms.credentials");
     Map<String, String> secret = staticSettings();
     secret.put("secretAccessKey", "x");
     assertThatThrownBy(() -> open(key, secret, env(ci)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("unknown setting");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("unknown setting");
     assertThatThrownBy(() -> open(key, staticSettings(), Map.of()))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("AWS_ACCESS_KEY_ID");
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("AWS_ACCESS_KEY_ID");
     Map<String, String> irsa = irsaSettings();
     assertThatThrownBy(() -> open(key, irsa, Map.of()))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("AWS_ROLE_ARN");
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("AWS_ROLE_ARN");
     assertThatThrownBy(() -> open("1234abcd", staticSettings(), env(ci)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("full ARN");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("full ARN");
   }
 
   @Test
@@ -389,32 +421,56 @@ class AwsKmsKekTest {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     LocalKekProvider.generate(keys.resolve("dr.key"));
     String uri = "aws-kms://" + key;
-    KeyPolicy policy = KeyPolicy.parse("version: 1\nkeys:\n  payments:\n    keks: ['" + uri
-        + "', 'local://dr']\n", "policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  payments:\n    keks: ['" + uri + "', 'local://dr']\n",
+            "policy.yaml");
     byte[] plaintext = "order 66".getBytes(StandardCharsets.UTF_8);
     byte[] sealed;
-    LocalConfig both = LocalConfig.builder().provider("aws-kms", staticSettings())
-        .provider("local", Map.of("dir", keys.toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(both)
-        .provider(new AwsKmsKekProvider(env(ci)::get)).build()) {
+    LocalConfig both =
+        LocalConfig.builder()
+            .provider("aws-kms", staticSettings())
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(both)
+            .provider(new AwsKmsKekProvider(env(ci)::get))
+            .build()) {
       sealed = e.encrypt("payments", plaintext, Map.of("tenant", "acme"));
       assertThat(Envelope.inspect(sealed, policy).recipients())
-          .extracting(r -> r.wrapAlgorithm().name()).containsExactly("AWS-KMS", "A256KWP");
+          .extracting(r -> r.wrapAlgorithm().name())
+          .containsExactly("AWS-KMS", "A256KWP");
     }
     // AWS only: no local key file here.
-    LocalConfig awsOnly = LocalConfig.builder().provider("aws-kms", staticSettings())
-        .provider("local", Map.of("dir", dir.resolve("none").toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(awsOnly)
-        .provider(new AwsKmsKekProvider(env(ci)::get)).build()) {
+    LocalConfig awsOnly =
+        LocalConfig.builder()
+            .provider("aws-kms", staticSettings())
+            .provider("local", Map.of("dir", dir.resolve("none").toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(awsOnly)
+            .provider(new AwsKmsKekProvider(env(ci)::get))
+            .build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "acme"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls(uri)).isEqualTo(1);
     }
     // Local only: this cluster has no AWS credentials (and tries AWS first).
-    LocalConfig localOnly = LocalConfig.builder().prefer("aws-kms")
-        .provider("aws-kms", staticSettings()).provider("local", Map.of("dir", keys.toString()))
-        .build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(localOnly)
-        .provider(new AwsKmsKekProvider(name -> null)).build()) {
+    LocalConfig localOnly =
+        LocalConfig.builder()
+            .prefer("aws-kms")
+            .provider("aws-kms", staticSettings())
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(localOnly)
+            .provider(new AwsKmsKekProvider(name -> null))
+            .build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "acme"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls("local://dr")).isEqualTo(1);
     }
@@ -422,15 +478,21 @@ class AwsKmsKekTest {
 
   @Test
   void theProviderIsFoundByServiceLoader() {
-    KeyPolicy policy = KeyPolicy.parse("version: 1\nkeys:\n  k:\n    keks: ['aws-kms://"
-        + kms.createSymmetricKey(REGION) + "']\n", "policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  k:\n    keks: ['aws-kms://"
+                + kms.createSymmetricKey(REGION)
+                + "']\n",
+            "policy.yaml");
     LocalConfig config = LocalConfig.builder().provider("aws-kms", staticSettings()).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(config).discoverProviders()
-        .build()) {
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(config).discoverProviders().build()) {
       // Discovered, opened, and failing for want of keys in this process's environment.
       assertThatThrownBy(() -> e.encrypt("k", new byte[1], Map.of()))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("AWS_ACCESS_KEY_ID");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("AWS_ACCESS_KEY_ID");
     }
-    assertThat(List.of(new AwsKmsKekProvider().schemes())).containsExactly(java.util.Set.of("aws-kms"));
+    assertThat(List.of(new AwsKmsKekProvider().schemes()))
+        .containsExactly(java.util.Set.of("aws-kms"));
   }
 }

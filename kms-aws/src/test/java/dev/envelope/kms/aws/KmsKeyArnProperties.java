@@ -26,7 +26,8 @@ class KmsKeyArnProperties {
   @Property(tries = 300)
   void multiRegionKeysMatchTheirReplicasAndNothingElse(
       @ForAll("regions") String a, @ForAll("regions") String b, @ForAll("hex") String id) {
-    KmsKeyArn primary = KmsKeyArn.parse("aws-kms://arn:aws:kms:" + a + ":111122223333:key/mrk-" + id);
+    KmsKeyArn primary =
+        KmsKeyArn.parse("aws-kms://arn:aws:kms:" + a + ":111122223333:key/mrk-" + id);
     assertThat(primary.matches("arn:aws:kms:" + b + ":111122223333:key/mrk-" + id)).isTrue();
     assertThat(primary.inRegion(b).region()).isEqualTo(b);
     assertThat(primary.matches("arn:aws:kms:" + b + ":444455556666:key/mrk-" + id)).isFalse();
@@ -34,7 +35,8 @@ class KmsKeyArnProperties {
 
     KmsKeyArn single = KmsKeyArn.parse("aws-kms://arn:aws:kms:" + a + ":111122223333:key/" + id);
     assertThat(single.inRegion(b)).isEqualTo(single);
-    assertThat(single.matches("arn:aws:kms:" + b + ":111122223333:key/" + id)).isEqualTo(a.equals(b));
+    assertThat(single.matches("arn:aws:kms:" + b + ":111122223333:key/" + id))
+        .isEqualTo(a.equals(b));
   }
 
   @Provide
@@ -49,7 +51,8 @@ class KmsKeyArnProperties {
 
   @Test
   void aliasesAreRecognised() {
-    KmsKeyArn alias = KmsKeyArn.parse("aws-kms://arn:aws:kms:eu-west-2:111122223333:alias/payments");
+    KmsKeyArn alias =
+        KmsKeyArn.parse("aws-kms://arn:aws:kms:eu-west-2:111122223333:alias/payments");
     assertThat(alias.isAlias()).isTrue();
     assertThat(alias.isMultiRegion()).isFalse();
     assertThat(alias.sameAccountAndRegion("arn:aws:kms:eu-west-2:111122223333:key/abc")).isTrue();

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Azure clients of one local config: one JDK HTTP client, one credential (which caches its
- * tokens), one {@link KeyClient} per vault and one {@link CryptographyClient} per key version,
- * all reused and shared by the KEKs of that configuration.
+ * tokens), one {@link KeyClient} per vault and one {@link CryptographyClient} per key version, all
+ * reused and shared by the KEKs of that configuration.
  */
 final class AzureClients {
   private static final Logger LOG = LoggerFactory.getLogger(AzureClients.class);
@@ -33,18 +33,22 @@ final class AzureClients {
   private final TokenCredential credential;
   private final RetryOptions retry;
   private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, CryptographyClient> cryptoClients = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CryptographyClient> cryptoClients =
+      new ConcurrentHashMap<>();
 
   AzureClients(AzureSettings settings, UnaryOperator<String> environment) {
     this.settings = settings;
-    this.http = new JdkHttpClientBuilder()
-        .connectionTimeout(settings.connectTimeout())
-        .responseTimeout(settings.attemptTimeout())
-        .build();
-    this.retry = new RetryOptions(new ExponentialBackoffOptions()
-        .setMaxRetries(settings.maxAttempts() - 1)
-        .setBaseDelay(Duration.ofMillis(200))
-        .setMaxDelay(Duration.ofSeconds(5)));
+    this.http =
+        new JdkHttpClientBuilder()
+            .connectionTimeout(settings.connectTimeout())
+            .responseTimeout(settings.attemptTimeout())
+            .build();
+    this.retry =
+        new RetryOptions(
+            new ExponentialBackoffOptions()
+                .setMaxRetries(settings.maxAttempts() - 1)
+                .setBaseDelay(Duration.ofMillis(200))
+                .setMaxDelay(Duration.ofSeconds(5)));
     this.credential = credential(settings, environment);
   }
 
@@ -56,14 +60,20 @@ final class AzureClients {
       case "workload-identity" -> {
         String tokenFile = s.tokenFile().orElseGet(() -> env.apply("AZURE_FEDERATED_TOKEN_FILE"));
         if (tenant == null || client == null || tokenFile == null) {
-          throw new KeyUnavailableException("azure-kv workload-identity credentials need tenantId,"
-              + " clientId and tokenFile (or AZURE_TENANT_ID, AZURE_CLIENT_ID and"
-              + " AZURE_FEDERATED_TOKEN_FILE, which AKS injects into pods labelled"
-              + " azure.workload.identity/use: \"true\")", false);
+          throw new KeyUnavailableException(
+              "azure-kv workload-identity credentials need tenantId,"
+                  + " clientId and tokenFile (or AZURE_TENANT_ID, AZURE_CLIENT_ID and"
+                  + " AZURE_FEDERATED_TOKEN_FILE, which AKS injects into pods labelled"
+                  + " azure.workload.identity/use: \"true\")",
+              false);
         }
-        WorkloadIdentityCredentialBuilder b = new WorkloadIdentityCredentialBuilder()
-            .tenantId(tenant).clientId(client).tokenFilePath(tokenFile)
-            .httpClient(http).retryOptions(retry);
+        WorkloadIdentityCredentialBuilder b =
+            new WorkloadIdentityCredentialBuilder()
+                .tenantId(tenant)
+                .clientId(client)
+                .tokenFilePath(tokenFile)
+                .httpClient(http)
+                .retryOptions(retry);
         if (authority != null) {
           // A sovereign or private authority: no instance discovery against the public cloud.
           b.authorityHost(authority).disableInstanceDiscovery();
@@ -71,7 +81,8 @@ final class AzureClients {
         return b.build();
       }
       case "managed-identity" -> {
-        ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder().httpClient(http);
+        ManagedIdentityCredentialBuilder b =
+            new ManagedIdentityCredentialBuilder().httpClient(http);
         if (client != null) {
           b.clientId(client);
         }
@@ -80,13 +91,20 @@ final class AzureClients {
       case "client-secret" -> {
         String secret = env.apply("AZURE_CLIENT_SECRET");
         if (tenant == null || client == null || secret == null) {
-          throw new KeyUnavailableException("azure-kv client-secret credentials need tenantId,"
-              + " clientId and AZURE_CLIENT_SECRET in the environment", false);
+          throw new KeyUnavailableException(
+              "azure-kv client-secret credentials need tenantId,"
+                  + " clientId and AZURE_CLIENT_SECRET in the environment",
+              false);
         }
-        LOG.warn("azure-kv uses a client secret (providers.azure-kv.credentials: client-secret): a"
-            + " long-lived secret; prefer workload-identity in AKS");
-        ClientSecretCredentialBuilder b = new ClientSecretCredentialBuilder()
-            .tenantId(tenant).clientId(client).clientSecret(secret).httpClient(http);
+        LOG.warn(
+            "azure-kv uses a client secret (providers.azure-kv.credentials: client-secret): a"
+                + " long-lived secret; prefer workload-identity in AKS");
+        ClientSecretCredentialBuilder b =
+            new ClientSecretCredentialBuilder()
+                .tenantId(tenant)
+                .clientId(client)
+                .clientSecret(secret)
+                .httpClient(http);
         if (authority != null) {
           b.authorityHost(authority).disableInstanceDiscovery();
         }
@@ -104,35 +122,47 @@ final class AzureClients {
 
   /** Where requests for {@code uri}'s vault go: the override, or the vault itself. */
   String base(KeyVaultKeyUri uri) {
-    return settings.endpoint().map(e -> e.toString().replaceAll("/+$", ""))
+    return settings
+        .endpoint()
+        .map(e -> e.toString().replaceAll("/+$", ""))
         .orElse("https://" + uri.host());
   }
 
   KeyClient keys(KeyVaultKeyUri uri) {
-    return keyClients.computeIfAbsent(base(uri), url -> {
-      KeyClientBuilder b = new KeyClientBuilder().vaultUrl(url).credential(credential)
-          .httpClient(http).retryOptions(retry);
-      if (!settings.verifyChallengeResource()) {
-        b.disableChallengeResourceVerification();
-      }
-      return b.buildClient();
-    });
+    return keyClients.computeIfAbsent(
+        base(uri),
+        url -> {
+          KeyClientBuilder b =
+              new KeyClientBuilder()
+                  .vaultUrl(url)
+                  .credential(credential)
+                  .httpClient(http)
+                  .retryOptions(retry);
+          if (!settings.verifyChallengeResource()) {
+            b.disableChallengeResourceVerification();
+          }
+          return b.buildClient();
+        });
   }
 
   /** The client for one key version (remote operations only: keys are fetched by {@link #keys}). */
   CryptographyClient crypto(KeyVaultKeyUri uri, String version) {
     String keyId = base(uri) + "/keys/" + uri.name() + "/" + version;
-    return cryptoClients.computeIfAbsent(keyId, id -> {
-      CryptographyClientBuilder b = new CryptographyClientBuilder().keyIdentifier(id)
-          .credential(credential).httpClient(http).retryOptions(retry);
-      if (!settings.verifyChallengeResource()) {
-        b.disableChallengeResourceVerification();
-      }
-      return b.buildClient();
-    });
+    return cryptoClients.computeIfAbsent(
+        keyId,
+        id -> {
+          CryptographyClientBuilder b =
+              new CryptographyClientBuilder()
+                  .keyIdentifier(id)
+                  .credential(credential)
+                  .httpClient(http)
+                  .retryOptions(retry);
+          if (!settings.verifyChallengeResource()) {
+            b.disableChallengeResourceVerification();
+          }
+          return b.buildClient();
+        });
   }
-
-
 
   void close() {
     keyClients.clear();

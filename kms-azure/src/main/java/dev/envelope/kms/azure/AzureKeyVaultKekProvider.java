@@ -57,7 +57,9 @@ public final class AzureKeyVaultKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     KeyVaultKeyUri key = KeyVaultKeyUri.parse(uri);
     AzureSettings config = AzureSettings.from(settings);
-    return clients.open(config, () -> new AzureClients(config, environment),
+    return clients.open(
+        config,
+        () -> new AzureClients(config, environment),
         (shared, release) -> KeyVaultKek.open(key, shared, release));
   }
 

@@ -18,15 +18,20 @@ final class KeyVaultErrors {
   private KeyVaultErrors() {}
 
   static EnvelopeException map(KmsCall call, RuntimeException e) {
-    // Token failures arrive wrapped (the retry policy rethrows what MSAL threw): look down the chain.
+    // Token failures arrive wrapped (the retry policy rethrows what MSAL threw): look down the
+    // chain.
     for (Throwable t = e; t != null; t = t.getCause()) {
       boolean msal = t instanceof MsalServiceException;
-      if (msal || t instanceof ClientAuthenticationException
+      if (msal
+          || t instanceof ClientAuthenticationException
           || t instanceof CredentialUnavailableException) {
         int status = msal ? ((MsalServiceException) t).statusCode() : 401;
-        return call.unavailable("no token for Key Vault (" + KmsCall.shorten(t.getMessage())
-            + "); check the workload identity (client id, tenant, federated credential)",
-            status == 429 || status >= 500, e);
+        return call.unavailable(
+            "no token for Key Vault ("
+                + KmsCall.shorten(t.getMessage())
+                + "); check the workload identity (client id, tenant, federated credential)",
+            status == 429 || status >= 500,
+            e);
       }
     }
     if (e instanceof HttpResponseException http && http.getResponse() != null) {
@@ -36,16 +41,23 @@ final class KeyVaultErrors {
         return call.notAuthentic(detail + ": the wrapped key does not unwrap with this key");
       }
       boolean retryable = status == 408 || status == 429 || status >= 500;
-      String hint = switch (status) {
-        case 401, 403 -> "; the identity needs the role 'Key Vault Crypto Service Encryption User'"
-            + " (wrap/unwrap, get key) on the key, or 'Managed HSM Crypto User' on a Managed HSM,"
-            + " and the key must be enabled";
-        case 404 -> "; no such key or version in this vault";
-        default -> "";
-      };
+      String hint =
+          switch (status) {
+            case 401, 403 ->
+                "; the identity needs the role 'Key Vault Crypto Service Encryption User'"
+                    + " (wrap/unwrap, get key) on the key, or 'Managed HSM Crypto User' on a Managed HSM,"
+                    + " and the key must be enabled";
+            case 404 -> "; no such key or version in this vault";
+            default -> "";
+          };
       return call.unavailable(detail + hint, retryable, e);
     }
-    return call.unavailable("no answer from Key Vault: " + e.getClass().getSimpleName() + ": "
-        + KmsCall.shorten(e.getMessage()), true, e);
+    return call.unavailable(
+        "no answer from Key Vault: "
+            + e.getClass().getSimpleName()
+            + ": "
+            + KmsCall.shorten(e.getMessage()),
+        true,
+        e);
   }
 }

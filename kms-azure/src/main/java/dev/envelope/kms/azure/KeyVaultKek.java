@@ -9,8 +9,8 @@ import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.CloseOnce;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
 final class KeyVaultKek implements Kek {
   private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z]{1,64}");
 
-  private enum Kind { RSA, AES }
+  private enum Kind {
+    RSA,
+    AES
+  }
 
   private final KeyVaultKeyUri key;
   private final AzureClients clients;
@@ -40,8 +43,13 @@ final class KeyVaultKek implements Kek {
   private final Runnable onClose;
   private final CloseOnce closed;
 
-  private KeyVaultKek(KeyVaultKeyUri key, AzureClients clients, Kind kind, String wrapVersion,
-      RSAPublicKey publicKey, Runnable onClose) {
+  private KeyVaultKek(
+      KeyVaultKeyUri key,
+      AzureClients clients,
+      Kind kind,
+      String wrapVersion,
+      RSAPublicKey publicKey,
+      Runnable onClose) {
     this.key = key;
     this.clients = clients;
     this.kind = kind;
@@ -56,18 +64,28 @@ final class KeyVaultKek implements Kek {
     KeyVaultKey found;
     try {
       KeyClient keys = clients.keys(key);
-      found = key.version().map(v -> keys.getKey(key.name(), v)).orElseGet(() -> keys.getKey(key.name()));
+      found =
+          key.version()
+              .map(v -> keys.getKey(key.name(), v))
+              .orElseGet(() -> keys.getKey(key.name()));
     } catch (RuntimeException e) {
       throw KeyVaultErrors.map(KmsCall.lookup(KeyVaultErrors.SERVICE, key.uri(), "get key"), e);
     }
     String version = found.getProperties().getVersion();
-    if (version == null || !VERSION.matcher(version).matches() || !key.answeredBy(found.getId(), version)) {
-      throw new KeyUnavailableException("Azure KEK " + key.uri() + ": Key Vault answered for key "
-          + found.getId() + ", not this key", false);
+    if (version == null
+        || !VERSION.matcher(version).matches()
+        || !key.answeredBy(found.getId(), version)) {
+      throw new KeyUnavailableException(
+          "Azure KEK "
+              + key.uri()
+              + ": Key Vault answered for key "
+              + found.getId()
+              + ", not this key",
+          false);
     }
     if (!Boolean.TRUE.equals(found.getProperties().isEnabled())) {
-      throw new KeyUnavailableException("Azure KEK " + key.uri() + ": version " + version
-          + " is disabled", false);
+      throw new KeyUnavailableException(
+          "Azure KEK " + key.uri() + ": version " + version + " is disabled", false);
     }
     KeyType type = found.getKeyType();
     if (KeyType.RSA.equals(type) || KeyType.RSA_HSM.equals(type)) {
@@ -82,8 +100,13 @@ final class KeyVaultKek implements Kek {
     if (KeyType.OCT.equals(type) || KeyType.OCT_HSM.equals(type)) {
       return new KeyVaultKek(key, clients, Kind.AES, version, null, onClose);
     }
-    throw new KeyUnavailableException("Azure KEK " + key.uri() + ": key type " + type
-        + " is not supported (RSA, or an AES key of a Managed HSM)", false);
+    throw new KeyUnavailableException(
+        "Azure KEK "
+            + key.uri()
+            + ": key type "
+            + type
+            + " is not supported (RSA, or an AES key of a Managed HSM)",
+        false);
   }
 
   @Override
@@ -112,13 +135,14 @@ final class KeyVaultKek implements Kek {
     try {
       result = clients.crypto(key, wrapVersion).wrapKey(KeyWrapAlgorithm.A256KW, dek);
     } catch (RuntimeException e) {
-      throw KeyVaultErrors.map(KmsCall.wrap(KeyVaultErrors.SERVICE, key.uri(), "wrapKey A256KW"), e);
+      throw KeyVaultErrors.map(
+          KmsCall.wrap(KeyVaultErrors.SERVICE, key.uri(), "wrapKey A256KW"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
     if (!key.answeredBy(result.getKeyId(), wrapVersion)) {
-      throw new KeyUnavailableException("Azure KEK " + key.uri() + ": wrapKey answered for "
-          + result.getKeyId(), false);
+      throw new KeyUnavailableException(
+          "Azure KEK " + key.uri() + ": wrapKey answered for " + result.getKeyId(), false);
     }
     return withVersion(wrapVersion, result.getEncryptedKey());
   }
@@ -128,31 +152,47 @@ final class KeyVaultKek implements Kek {
     closed.requireOpen();
     int length = wrappedKey.length == 0 ? 0 : wrappedKey[0] & 0xff;
     if (length == 0 || wrappedKey.length <= 1 + length) {
-      throw new AuthenticationException("Azure KEK " + key.uri() + ": the wrapped key does not"
-          + " start with a key version");
+      throw new AuthenticationException(
+          "Azure KEK " + key.uri() + ": the wrapped key does not" + " start with a key version");
     }
     String version = new String(wrappedKey, 1, length, StandardCharsets.US_ASCII);
     if (!VERSION.matcher(version).matches()
         || key.version().isPresent() && !key.version().get().equals(version)) {
-      throw new AuthenticationException("Azure KEK " + key.uri() + ": the wrapped key names key"
-          + " version '" + version + "', which this KEK does not use");
+      throw new AuthenticationException(
+          "Azure KEK "
+              + key.uri()
+              + ": the wrapped key names key"
+              + " version '"
+              + version
+              + "', which this KEK does not use");
     }
     byte[] ciphertext = Arrays.copyOfRange(wrappedKey, 1 + length, wrappedKey.length);
-    KeyWrapAlgorithm algorithm = kind == Kind.RSA ? KeyWrapAlgorithm.RSA_OAEP_256 : KeyWrapAlgorithm.A256KW;
+    KeyWrapAlgorithm algorithm =
+        kind == Kind.RSA ? KeyWrapAlgorithm.RSA_OAEP_256 : KeyWrapAlgorithm.A256KW;
     UnwrapResult result;
     try {
       result = clients.crypto(key, version).unwrapKey(algorithm, ciphertext);
     } catch (RuntimeException e) {
-      throw KeyVaultErrors.map(KmsCall.unwrap(KeyVaultErrors.SERVICE, key.uri(),
-          "unwrapKey " + algorithm + ", version " + version), e);
+      throw KeyVaultErrors.map(
+          KmsCall.unwrap(
+              KeyVaultErrors.SERVICE, key.uri(), "unwrapKey " + algorithm + ", version " + version),
+          e);
     }
     byte[] dek = result.getKey();
-    if (!key.answeredBy(result.getKeyId(), version) || dek == null || dek.length != DATA_KEY_BYTES) {
+    if (!key.answeredBy(result.getKeyId(), version)
+        || dek == null
+        || dek.length != DATA_KEY_BYTES) {
       if (dek != null) {
         Arrays.fill(dek, (byte) 0);
       }
-      throw new AuthenticationException("Azure KEK " + key.uri() + ": unwrapKey answered for "
-          + result.getKeyId() + " without a " + DATA_KEY_BYTES + "-byte data key");
+      throw new AuthenticationException(
+          "Azure KEK "
+              + key.uri()
+              + ": unwrapKey answered for "
+              + result.getKeyId()
+              + " without a "
+              + DATA_KEY_BYTES
+              + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }
@@ -165,7 +205,6 @@ final class KeyVaultKek implements Kek {
     System.arraycopy(wrapped, 0, out, 1 + v.length, wrapped.length);
     return out;
   }
-
 
   @Override
   public void close() {

@@ -12,17 +12,21 @@ import java.util.regex.Pattern;
  */
 record KeyVaultKeyUri(String uri, String host, String name, Optional<String> version) {
   static final String PREFIX = AzureKeyVaultKekProvider.SCHEME + "://";
-  private static final Pattern FORM = Pattern.compile(
-      "([a-z0-9][a-z0-9-]{1,62})\\.(vault|managedhsm)\\."
-          + "(azure\\.net|azure\\.cn|usgovcloudapi\\.net|microsoftazure\\.de)"
-          + "/keys/([0-9A-Za-z-]{1,127})(?:/([0-9A-Za-z]{1,64}))?");
+  private static final Pattern FORM =
+      Pattern.compile(
+          "([a-z0-9][a-z0-9-]{1,62})\\.(vault|managedhsm)\\."
+              + "(azure\\.net|azure\\.cn|usgovcloudapi\\.net|microsoftazure\\.de)"
+              + "/keys/([0-9A-Za-z-]{1,127})(?:/([0-9A-Za-z]{1,64}))?");
 
   static KeyVaultKeyUri parse(String uri) {
     Matcher m = FORM.matcher(uri.startsWith(PREFIX) ? uri.substring(PREFIX.length()) : "");
     if (!m.matches()) {
-      throw new InvalidPolicyException("key policy", "KEK " + uri, "an azure-kv KEK is"
-          + " azure-kv://VAULT.vault.azure.net/keys/NAME[/VERSION] (or a .managedhsm.azure.net"
-          + " host, or a sovereign cloud's)");
+      throw new InvalidPolicyException(
+          "key policy",
+          "KEK " + uri,
+          "an azure-kv KEK is"
+              + " azure-kv://VAULT.vault.azure.net/keys/NAME[/VERSION] (or a .managedhsm.azure.net"
+              + " host, or a sovereign cloud's)");
     }
     String host = m.group(1) + "." + m.group(2) + "." + m.group(3);
     return new KeyVaultKeyUri(uri, host, m.group(4), Optional.ofNullable(m.group(5)));
@@ -32,7 +36,9 @@ record KeyVaultKeyUri(String uri, String host, String name, Optional<String> ver
     return host.contains(".managedhsm.");
   }
 
-  /** The key id Key Vault uses for a version of this key: {@code https://HOST/keys/NAME/VERSION}. */
+  /**
+   * The key id Key Vault uses for a version of this key: {@code https://HOST/keys/NAME/VERSION}.
+   */
   String keyId(String keyVersion) {
     return "https://" + host + "/keys/" + name + "/" + keyVersion;
   }

@@ -65,7 +65,7 @@ class AzureKekContractTest {
     s.put("tokenFile", tokenFile.toString());
     s.put("authorityHost", entra.authorityHost().toString());
     s.put(ProviderSettings.ENDPOINT, endpoint);
-    s.put("verifyChallengeResource", "false");  // the fakes answer on 127.0.0.1
+    s.put("verifyChallengeResource", "false"); // the fakes answer on 127.0.0.1
     s.put(ProviderSettings.ATTEMPT_TIMEOUT, "PT3S");
     return s;
   }

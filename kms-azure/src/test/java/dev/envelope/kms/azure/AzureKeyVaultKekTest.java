@@ -119,8 +119,10 @@ class AzureKeyVaultKekTest {
       assertThat(wrapped).hasSize(1 + 32 + 384);
 
       assertThat(kek.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
-      assertThat(vault.calls()).filteredOn(c -> c.path().endsWith("/unwrapkey") && c.status() == 200)
-          .singleElement().satisfies(c -> assertThat(c.clientId()).isEqualTo(CLIENT));
+      assertThat(vault.calls())
+          .filteredOn(c -> c.path().endsWith("/unwrapkey") && c.status() == 200)
+          .singleElement()
+          .satisfies(c -> assertThat(c.clientId()).isEqualTo(CLIENT));
     }
     assertThat(entra.calls()).contains(CLIENT + " https://vault.azure.net/.default -> ok");
   }
@@ -138,13 +140,17 @@ class AzureKeyVaultKekTest {
     try (Kek kek = open(uri, settings(vault))) {
       byte[] after = kek.wrap(randomDek(), PAYMENTS);
       assertThat(new String(after, 1, after[0], StandardCharsets.US_ASCII)).isEqualTo(v2);
-      assertThat(kek.unwrap(before, PAYMENTS).toByteArray()).as("v1 still opens").isEqualTo(dek.toByteArray());
-      assertThat(vault.calls()).anySatisfy(c -> assertThat(c.path()).endsWith("/rotating/" + v1 + "/unwrapkey"));
+      assertThat(kek.unwrap(before, PAYMENTS).toByteArray())
+          .as("v1 still opens")
+          .isEqualTo(dek.toByteArray());
+      assertThat(vault.calls())
+          .anySatisfy(c -> assertThat(c.path()).endsWith("/rotating/" + v1 + "/unwrapkey"));
     }
     // A URI pinned to v2 refuses what v1 wrapped.
     try (Kek pinned = open(uri + "/" + v2, settings(vault))) {
       assertThatThrownBy(() -> pinned.unwrap(before, PAYMENTS))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining(v1);
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining(v1);
     }
   }
 
@@ -161,7 +167,8 @@ class AzureKeyVaultKekTest {
       byte[] tampered = wrapped.clone();
       tampered[tampered.length - 1] ^= 1;
       assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("400");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("400");
     }
     assertThat(entra.calls()).contains(CLIENT + " https://managedhsm.azure.net/.default -> ok");
   }
@@ -173,13 +180,16 @@ class AzureKeyVaultKekTest {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       byte[] tampered = wrapped.clone();
       tampered[100] ^= 1;
-      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
       assertThatThrownBy(() -> kek.unwrap(Arrays.copyOf(wrapped, 10), PAYMENTS))
           .isInstanceOf(AuthenticationException.class);
-      assertThatThrownBy(() -> kek.unwrap(new byte[0], PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(new byte[0], PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
       byte[] badVersion = wrapped.clone();
       badVersion[1] = '!';
-      assertThatThrownBy(() -> kek.unwrap(badVersion, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(badVersion, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
     }
   }
 
@@ -198,13 +208,15 @@ class AzureKeyVaultKekTest {
 
       vault.failNext(2, 503);
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("503");
 
       vault.hangNext(2, Duration.ofSeconds(5));
       long start = System.nanoTime();
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue());
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     }
   }
@@ -216,17 +228,22 @@ class AzureKeyVaultKekTest {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       vault.setEnabled("disabled", version, false);
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-          .hasMessageContaining("403").hasMessageContaining("Key Vault Crypto");
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("403")
+          .hasMessageContaining("Key Vault Crypto");
       assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/disabled", settings(vault)))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("disabled");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("disabled");
       vault.setEnabled("disabled", version, true);
       vault.setOperations("disabled", version, List.of("wrapKey"));
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("not permitted");
+          .isInstanceOf(KeyUnavailableException.class)
+          .hasMessageContaining("not permitted");
     }
     assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/no-such-key", settings(vault)))
-        .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
         .hasMessageContaining("404");
   }
 
@@ -238,7 +255,8 @@ class AzureKeyVaultKekTest {
     Map<String, String> s = settings(vault);
     s.put("tokenFile", other.toString());
     assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/untrusted", s))
-        .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
         .hasMessageContaining("no token for Key Vault")
         .hasMessageNotContaining("someone-else");
   }
@@ -249,18 +267,28 @@ class AzureKeyVaultKekTest {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     LocalKekProvider.generate(keys.resolve("dr.key"));
     String uri = "azure-kv://" + VAULT + "/keys/e2e";
-    KeyPolicy policy = KeyPolicy.parse("version: 1\nkeys:\n  payments:\n    keks: ['" + uri
-        + "', 'local://dr']\n", "policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  payments:\n    keks: ['" + uri + "', 'local://dr']\n",
+            "policy.yaml");
     byte[] plaintext = "wire 100 EUR".getBytes(StandardCharsets.UTF_8);
-    LocalConfig both = LocalConfig.builder().provider("azure-kv", settings(vault))
-        .provider("local", Map.of("dir", keys.toString())).build();
+    LocalConfig both =
+        LocalConfig.builder()
+            .provider("azure-kv", settings(vault))
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
     byte[] sealed;
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(both).discoverProviders().build()) {
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(both).discoverProviders().build()) {
       sealed = e.encrypt("payments", plaintext, Map.of("tenant", "contoso"));
     }
-    LocalConfig azureOnly = LocalConfig.builder().provider("azure-kv", settings(vault))
-        .provider("local", Map.of("dir", dir.resolve("none").toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(azureOnly).discoverProviders().build()) {
+    LocalConfig azureOnly =
+        LocalConfig.builder()
+            .provider("azure-kv", settings(vault))
+            .provider("local", Map.of("dir", dir.resolve("none").toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(azureOnly).discoverProviders().build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "contoso"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls(uri)).isEqualTo(1);
     }
@@ -268,9 +296,14 @@ class AzureKeyVaultKekTest {
     unreachable.put("endpoint", "https://127.0.0.1:1");
     // The old form of maxAttempts (maxRetries = maxAttempts - 1) still works, with a warning.
     unreachable.put("maxRetries", "0");
-    LocalConfig localOnly = LocalConfig.builder().prefer("azure-kv").provider("azure-kv", unreachable)
-        .provider("local", Map.of("dir", keys.toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(localOnly).discoverProviders().build()) {
+    LocalConfig localOnly =
+        LocalConfig.builder()
+            .prefer("azure-kv")
+            .provider("azure-kv", unreachable)
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(localOnly).discoverProviders().build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "contoso"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls("local://dr")).isEqualTo(1);
     }
@@ -280,20 +313,30 @@ class AzureKeyVaultKekTest {
   void urisAndSettingsAreValidated() {
     assertThat(KeyVaultKeyUri.parse("azure-kv://kv1.vault.azure.net/keys/k/0123abcd").version())
         .contains("0123abcd");
-    assertThat(KeyVaultKeyUri.parse("azure-kv://hsm1.managedhsm.azure.net/keys/k").managedHsm()).isTrue();
-    for (String bad : List.of("azure-kv://evil.example.com/keys/k", "azure-kv://kv.vault.azure.net/secrets/k",
-        "azure-kv://kv.vault.azure.net/keys/k/v/extra", "azure-kv://kv.vault.azure.net/keys/")) {
-      assertThatThrownBy(() -> KeyVaultKeyUri.parse(bad)).isInstanceOf(InvalidPolicyException.class)
+    assertThat(KeyVaultKeyUri.parse("azure-kv://hsm1.managedhsm.azure.net/keys/k").managedHsm())
+        .isTrue();
+    for (String bad :
+        List.of(
+            "azure-kv://evil.example.com/keys/k",
+            "azure-kv://kv.vault.azure.net/secrets/k",
+            "azure-kv://kv.vault.azure.net/keys/k/v/extra",
+            "azure-kv://kv.vault.azure.net/keys/")) {
+      assertThatThrownBy(() -> KeyVaultKeyUri.parse(bad))
+          .isInstanceOf(InvalidPolicyException.class)
           .hasMessageContaining("azure-kv://VAULT.vault.azure.net/keys/NAME");
     }
     Map<String, String> s = settings(vault);
     s.put("endpoint", "http://127.0.0.1:80");
     assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/x", s))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("https");
-    assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/x",
-        Map.of("credentials", "workload-identity")))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("AZURE_FEDERATED_TOKEN_FILE");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("https");
+    assertThatThrownBy(
+            () ->
+                open("azure-kv://" + VAULT + "/keys/x", Map.of("credentials", "workload-identity")))
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("AZURE_FEDERATED_TOKEN_FILE");
     assertThatThrownBy(() -> open("azure-kv://" + VAULT + "/keys/x", Map.of("clientSecret", "x")))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("unknown setting");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("unknown setting");
   }
 }

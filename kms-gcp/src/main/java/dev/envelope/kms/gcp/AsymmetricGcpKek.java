@@ -9,8 +9,8 @@ import com.google.protobuf.ByteString;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.CloseOnce;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.RsaOaep256;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
@@ -28,10 +28,11 @@ import java.util.Set;
  * §5.5, shared with the other KMSes' RSA keys).
  */
 final class AsymmetricGcpKek implements Kek {
-  private static final Set<CryptoKeyVersionAlgorithm> SUPPORTED = Set.of(
-      CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_2048_SHA256,
-      CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_3072_SHA256,
-      CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_4096_SHA256);
+  private static final Set<CryptoKeyVersionAlgorithm> SUPPORTED =
+      Set.of(
+          CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_2048_SHA256,
+          CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_3072_SHA256,
+          CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_4096_SHA256);
 
   private final GcpKeyName key;
   private final KeyManagementServiceClient kms;
@@ -39,8 +40,8 @@ final class AsymmetricGcpKek implements Kek {
   private final Runnable onClose;
   private final CloseOnce closed;
 
-  private AsymmetricGcpKek(GcpKeyName key, KeyManagementServiceClient kms, RSAPublicKey publicKey,
-      Runnable onClose) {
+  private AsymmetricGcpKek(
+      GcpKeyName key, KeyManagementServiceClient kms, RSAPublicKey publicKey, Runnable onClose) {
     this.key = key;
     this.kms = kms;
     this.publicKey = publicKey;
@@ -56,26 +57,35 @@ final class AsymmetricGcpKek implements Kek {
       throw GcpErrors.map(KmsCall.lookup(GcpErrors.SERVICE, key.uri(), "GetPublicKey"), e);
     }
     if (!answer.getName().equals(key.resource())) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": GetPublicKey answered"
-          + " for " + answer.getName(), false);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK " + key.uri() + ": GetPublicKey answered" + " for " + answer.getName(),
+          false);
     }
     byte[] pem = answer.getPem().getBytes(StandardCharsets.UTF_8);
     if (!Crc32c.matches(answer.getPemCrc32C(), pem)) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": the public key does not"
-          + " match its CRC32C (corrupted in transit)", true);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": the public key does not"
+              + " match its CRC32C (corrupted in transit)",
+          true);
     }
     if (!SUPPORTED.contains(answer.getAlgorithm())) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": algorithm "
-          + answer.getAlgorithm() + " is not supported (RSA_DECRYPT_OAEP_{2048,3072,4096}_SHA256)",
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": algorithm "
+              + answer.getAlgorithm()
+              + " is not supported (RSA_DECRYPT_OAEP_{2048,3072,4096}_SHA256)",
           false);
     }
     try {
       String base64 = answer.getPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-      return new AsymmetricGcpKek(key, kms,
-          RsaOaep256.publicKey(Base64.getDecoder().decode(base64)), onClose);
+      return new AsymmetricGcpKek(
+          key, kms, RsaOaep256.publicKey(Base64.getDecoder().decode(base64)), onClose);
     } catch (IllegalArgumentException e) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": GetPublicKey's PEM: "
-          + e.getMessage(), false, e);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK " + key.uri() + ": GetPublicKey's PEM: " + e.getMessage(), false, e);
     }
   }
 
@@ -103,24 +113,38 @@ final class AsymmetricGcpKek implements Kek {
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
     AsymmetricDecryptResponse answer;
     try {
-      answer = kms.asymmetricDecrypt(AsymmetricDecryptRequest.newBuilder()
-          .setName(key.resource())
-          .setCiphertext(ByteString.copyFrom(wrappedKey))
-          .setCiphertextCrc32C(Crc32c.value(wrappedKey))
-          .build());
+      answer =
+          kms.asymmetricDecrypt(
+              AsymmetricDecryptRequest.newBuilder()
+                  .setName(key.resource())
+                  .setCiphertext(ByteString.copyFrom(wrappedKey))
+                  .setCiphertextCrc32C(Crc32c.value(wrappedKey))
+                  .build());
     } catch (RuntimeException e) {
       throw GcpErrors.map(KmsCall.unwrap(GcpErrors.SERVICE, key.uri(), "AsymmetricDecrypt"), e);
     }
     byte[] dek = answer.getPlaintext().toByteArray();
-    if (!answer.getVerifiedCiphertextCrc32C() || !Crc32c.matches(answer.getPlaintextCrc32C(), dek)) {
+    if (!answer.getVerifiedCiphertextCrc32C()
+        || !Crc32c.matches(answer.getPlaintextCrc32C(), dek)) {
       Arrays.fill(dek, (byte) 0);
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": AsymmetricDecrypt's"
-          + " integrity checks failed (corrupted in transit)", true);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": AsymmetricDecrypt's"
+              + " integrity checks failed (corrupted in transit)",
+          true);
     }
     if (dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
-      throw new AuthenticationException("Cloud KMS KEK " + key.uri() + ": AsymmetricDecrypt"
-          + " returned " + dek.length + " bytes, not a " + DATA_KEY_BYTES + "-byte data key");
+      throw new AuthenticationException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": AsymmetricDecrypt"
+              + " returned "
+              + dek.length
+              + " bytes, not a "
+              + DATA_KEY_BYTES
+              + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }

@@ -24,13 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Cloud KMS client of one local config: credentials, deadlines and retries, reused by every
- * KEK of that configuration and closed with the last of them.
+ * The Cloud KMS client of one local config: credentials, deadlines and retries, reused by every KEK
+ * of that configuration and closed with the last of them.
  */
 final class GcpClients {
   private static final Logger LOG = LoggerFactory.getLogger(GcpClients.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_CREDENTIALS_BYTES = 64 * 1024;
+
   /** Worth retrying within the deadline: the service is briefly unavailable or rate-limiting. */
   private static final java.util.Set<StatusCode.Code> RETRYABLE =
       java.util.Set.of(StatusCode.Code.UNAVAILABLE, StatusCode.Code.RESOURCE_EXHAUSTED);
@@ -44,30 +45,36 @@ final class GcpClients {
   GcpClients(GcpSettings settings, Function<GcpSettings, TransportChannelProvider> channels) {
     GoogleCredentials credentials = credentials(settings);
     try {
-      KeyManagementServiceSettings.Builder b = KeyManagementServiceSettings.newBuilder()
-          .setCredentialsProvider(FixedCredentialsProvider.create(credentials));
+      KeyManagementServiceSettings.Builder b =
+          KeyManagementServiceSettings.newBuilder()
+              .setCredentialsProvider(FixedCredentialsProvider.create(credentials));
       settings.endpoint().ifPresent(b::setEndpoint);
       if (channels != null) {
         b.setTransportChannelProvider(channels.apply(settings));
       }
-      RetrySettings retry = RetrySettings.newBuilder()
-          .setTotalTimeoutDuration(settings.callTimeout())
-          .setInitialRpcTimeoutDuration(settings.attemptTimeout())
-          .setMaxRpcTimeoutDuration(settings.attemptTimeout())
-          .setRpcTimeoutMultiplier(1.0)
-          .setInitialRetryDelayDuration(Duration.ofMillis(100))
-          .setMaxRetryDelayDuration(Duration.ofSeconds(2))
-          .setRetryDelayMultiplier(2.0)
-          .setMaxAttempts(settings.maxAttempts())
-          .build();
-      for (UnaryCallSettings.Builder<?, ?> call : List.of(b.encryptSettings(), b.decryptSettings(),
-          b.getPublicKeySettings(), b.asymmetricDecryptSettings())) {
+      RetrySettings retry =
+          RetrySettings.newBuilder()
+              .setTotalTimeoutDuration(settings.callTimeout())
+              .setInitialRpcTimeoutDuration(settings.attemptTimeout())
+              .setMaxRpcTimeoutDuration(settings.attemptTimeout())
+              .setRpcTimeoutMultiplier(1.0)
+              .setInitialRetryDelayDuration(Duration.ofMillis(100))
+              .setMaxRetryDelayDuration(Duration.ofSeconds(2))
+              .setRetryDelayMultiplier(2.0)
+              .setMaxAttempts(settings.maxAttempts())
+              .build();
+      for (UnaryCallSettings.Builder<?, ?> call :
+          List.of(
+              b.encryptSettings(),
+              b.decryptSettings(),
+              b.getPublicKeySettings(),
+              b.asymmetricDecryptSettings())) {
         call.setRetrySettings(retry).setRetryableCodes(RETRYABLE);
       }
       this.client = KeyManagementServiceClient.create(b.build());
     } catch (IOException e) {
-      throw new KeyUnavailableException("gcp-kms: cannot create the Cloud KMS client: "
-          + e.getClass().getSimpleName(), true, e);
+      throw new KeyUnavailableException(
+          "gcp-kms: cannot create the Cloud KMS client: " + e.getClass().getSimpleName(), true, e);
     }
   }
 
@@ -79,16 +86,21 @@ final class GcpClients {
           JsonNode node = JSON.readTree(json);
           // Only an external_account document: never a key file that happens to sit there.
           if (!"external_account".equals(node.path("type").asText())) {
-            throw new KeyUnavailableException("gcp-kms: " + settings.credentialsFile().get()
-                + " is not an external_account credential configuration (type is '"
-                + node.path("type").asText() + "')", false);
+            throw new KeyUnavailableException(
+                "gcp-kms: "
+                    + settings.credentialsFile().get()
+                    + " is not an external_account credential configuration (type is '"
+                    + node.path("type").asText()
+                    + "')",
+                false);
           }
           return ExternalAccountCredentials.fromStream(new ByteArrayInputStream(json))
               .createScoped("https://www.googleapis.com/auth/cloud-platform");
         }
         case "service-account" -> {
-          LOG.warn("gcp-kms uses a service-account key file (providers.gcp-kms.credentials:"
-              + " service-account): a long-lived secret; prefer workload identity");
+          LOG.warn(
+              "gcp-kms uses a service-account key file (providers.gcp-kms.credentials:"
+                  + " service-account): a long-lived secret; prefer workload identity");
           return ServiceAccountCredentials.fromStream(
                   new ByteArrayInputStream(read(settings.credentialsFile().orElseThrow())))
               .createScoped("https://www.googleapis.com/auth/cloud-platform");
@@ -99,8 +111,15 @@ final class GcpClients {
         }
       }
     } catch (IOException | IllegalArgumentException e) {
-      throw new KeyUnavailableException("gcp-kms: cannot load " + settings.credentials()
-          + " credentials: " + e.getClass().getSimpleName() + ": " + e.getMessage(), false, e);
+      throw new KeyUnavailableException(
+          "gcp-kms: cannot load "
+              + settings.credentials()
+              + " credentials: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage(),
+          false,
+          e);
     }
   }
 
@@ -115,8 +134,6 @@ final class GcpClients {
   KeyManagementServiceClient client() {
     return client;
   }
-
-
 
   void close() {
     client.close();

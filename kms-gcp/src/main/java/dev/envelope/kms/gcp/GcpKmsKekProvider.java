@@ -30,7 +30,8 @@ public final class GcpKmsKekProvider implements KekProvider {
   public static final String SCHEME = "gcp-kms";
 
   private final Function<GcpSettings, TransportChannelProvider> channels;
-  private final SharedClients<GcpSettings, GcpClients> clients = new SharedClients<>(GcpClients::close);
+  private final SharedClients<GcpSettings, GcpClients> clients =
+      new SharedClients<>(GcpClients::close);
 
   /** A provider connecting to Cloud KMS (or the configured endpoint). */
   public GcpKmsKekProvider() {
@@ -56,10 +57,13 @@ public final class GcpKmsKekProvider implements KekProvider {
   public Kek open(String uri, ProviderSettings settings) {
     GcpKeyName key = GcpKeyName.parse(uri);
     GcpSettings config = GcpSettings.from(settings);
-    return clients.open(config, () -> new GcpClients(config, channels),
-        (shared, release) -> key.version()
-            ? AsymmetricGcpKek.open(key, shared.client(), release)
-            : new SymmetricGcpKek(key, shared.client(), release));
+    return clients.open(
+        config,
+        () -> new GcpClients(config, channels),
+        (shared, release) ->
+            key.version()
+                ? AsymmetricGcpKek.open(key, shared.client(), release)
+                : new SymmetricGcpKek(key, shared.client(), release));
   }
 
   @Override

@@ -9,8 +9,8 @@ import java.util.Set;
  * This cluster's {@code providers.gcp-kms} settings: the credentials, the endpoint, deadlines and
  * retries.
  *
- * @param credentials {@code adc} (Application Default Credentials: GKE Workload Identity through the
- *     metadata server, or {@code GOOGLE_APPLICATION_CREDENTIALS}), {@code external-account}
+ * @param credentials {@code adc} (Application Default Credentials: GKE Workload Identity through
+ *     the metadata server, or {@code GOOGLE_APPLICATION_CREDENTIALS}), {@code external-account}
  *     (workload identity federation: an {@code external_account} JSON) or {@code service-account}
  *     (a key file: explicit only, with a warning)
  * @param credentialsFile the JSON for {@code external-account} or {@code service-account}
@@ -30,12 +30,18 @@ record GcpSettings(
 
   static GcpSettings from(ProviderSettings settings) {
     ProviderSettings s = settings.renamed("deadline", ProviderSettings.CALL_TIMEOUT);
-    s.allowOnly(Set.of("credentials", "credentialsFile", ProviderSettings.ENDPOINT,
-        ProviderSettings.CALL_TIMEOUT, ProviderSettings.ATTEMPT_TIMEOUT,
-        ProviderSettings.MAX_ATTEMPTS));
+    s.allowOnly(
+        Set.of(
+            "credentials",
+            "credentialsFile",
+            ProviderSettings.ENDPOINT,
+            ProviderSettings.CALL_TIMEOUT,
+            ProviderSettings.ATTEMPT_TIMEOUT,
+            ProviderSettings.MAX_ATTEMPTS));
     String mode = s.get("credentials").orElse("adc");
     if (!MODES.contains(mode)) {
-      throw s.invalid("credentials", "one of adc, external-account, service-account; got '" + mode + "'");
+      throw s.invalid(
+          "credentials", "one of adc, external-account, service-account; got '" + mode + "'");
     }
     Optional<String> file = s.get("credentialsFile");
     if (!mode.equals("adc") && file.isEmpty()) {
@@ -49,10 +55,16 @@ record GcpSettings(
     Duration callTimeout = s.duration(ProviderSettings.CALL_TIMEOUT, Duration.ofSeconds(10), max);
     Duration attempt = s.duration("attemptTimeout", Duration.ofSeconds(5), max);
     if (callTimeout.compareTo(attempt) < 0) {
-      throw s.invalid(ProviderSettings.CALL_TIMEOUT,
+      throw s.invalid(
+          ProviderSettings.CALL_TIMEOUT,
           "must not be shorter than attemptTimeout (" + attempt + ")");
     }
-    return new GcpSettings(mode, file, endpoint, callTimeout, attempt,
+    return new GcpSettings(
+        mode,
+        file,
+        endpoint,
+        callTimeout,
+        attempt,
         s.integer(ProviderSettings.MAX_ATTEMPTS, 3, 1, 10));
   }
 }

@@ -9,8 +9,8 @@ import com.google.protobuf.ByteString;
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.CloseOnce;
-import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
@@ -52,27 +52,34 @@ final class SymmetricGcpKek implements Kek {
     byte[] aad = context.associatedData();
     EncryptResponse answer;
     try {
-      answer = kms.encrypt(EncryptRequest.newBuilder()
-          .setName(key.resource())
-          .setPlaintext(ByteString.copyFrom(dek))
-          .setPlaintextCrc32C(Crc32c.value(dek))
-          .setAdditionalAuthenticatedData(ByteString.copyFrom(aad))
-          .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
-          .build());
+      answer =
+          kms.encrypt(
+              EncryptRequest.newBuilder()
+                  .setName(key.resource())
+                  .setPlaintext(ByteString.copyFrom(dek))
+                  .setPlaintextCrc32C(Crc32c.value(dek))
+                  .setAdditionalAuthenticatedData(ByteString.copyFrom(aad))
+                  .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
+                  .build());
     } catch (RuntimeException e) {
       throw GcpErrors.map(KmsCall.wrap(GcpErrors.SERVICE, key.uri(), "Encrypt"), e);
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
     byte[] ciphertext = answer.getCiphertext().toByteArray();
-    if (!answer.getVerifiedPlaintextCrc32C() || !answer.getVerifiedAdditionalAuthenticatedDataCrc32C()
+    if (!answer.getVerifiedPlaintextCrc32C()
+        || !answer.getVerifiedAdditionalAuthenticatedDataCrc32C()
         || !Crc32c.matches(answer.getCiphertextCrc32C(), ciphertext)) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": Encrypt's integrity"
-          + " checks failed (request or response corrupted in transit)", true);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": Encrypt's integrity"
+              + " checks failed (request or response corrupted in transit)",
+          true);
     }
     if (!answer.getName().startsWith(key.resource() + "/cryptoKeyVersions/")) {
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": Encrypt answered for "
-          + answer.getName(), false);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK " + key.uri() + ": Encrypt answered for " + answer.getName(), false);
     }
     return ciphertext;
   }
@@ -82,26 +89,38 @@ final class SymmetricGcpKek implements Kek {
     byte[] aad = context.associatedData();
     DecryptResponse answer;
     try {
-      answer = kms.decrypt(DecryptRequest.newBuilder()
-          .setName(key.resource())
-          .setCiphertext(ByteString.copyFrom(wrappedKey))
-          .setCiphertextCrc32C(Crc32c.value(wrappedKey))
-          .setAdditionalAuthenticatedData(ByteString.copyFrom(aad))
-          .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
-          .build());
+      answer =
+          kms.decrypt(
+              DecryptRequest.newBuilder()
+                  .setName(key.resource())
+                  .setCiphertext(ByteString.copyFrom(wrappedKey))
+                  .setCiphertextCrc32C(Crc32c.value(wrappedKey))
+                  .setAdditionalAuthenticatedData(ByteString.copyFrom(aad))
+                  .setAdditionalAuthenticatedDataCrc32C(Crc32c.value(aad))
+                  .build());
     } catch (RuntimeException e) {
       throw GcpErrors.map(KmsCall.unwrap(GcpErrors.SERVICE, key.uri(), "Decrypt"), e);
     }
     byte[] dek = answer.getPlaintext().toByteArray();
     if (!Crc32c.matches(answer.getPlaintextCrc32C(), dek)) {
       Arrays.fill(dek, (byte) 0);
-      throw new KeyUnavailableException("Cloud KMS KEK " + key.uri() + ": Decrypt's plaintext"
-          + " does not match its CRC32C (corrupted in transit)", true);
+      throw new KeyUnavailableException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": Decrypt's plaintext"
+              + " does not match its CRC32C (corrupted in transit)",
+          true);
     }
     if (dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);
-      throw new AuthenticationException("Cloud KMS KEK " + key.uri() + ": Decrypt returned "
-          + dek.length + " bytes, not a " + DATA_KEY_BYTES + "-byte data key");
+      throw new AuthenticationException(
+          "Cloud KMS KEK "
+              + key.uri()
+              + ": Decrypt returned "
+              + dek.length
+              + " bytes, not a "
+              + DATA_KEY_BYTES
+              + "-byte data key");
     }
     return SecretBytes.adopt(dek);
   }

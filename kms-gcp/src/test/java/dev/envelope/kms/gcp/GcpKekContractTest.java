@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Nested;
  * (Encrypt/Decrypt with the wrap context as AAD) and an RSA_DECRYPT_OAEP_3072_SHA256 key version.
  */
 class GcpKekContractTest {
-  private static final String AUDIENCE = "//iam.googleapis.com/projects/123456789/locations/global"
-      + "/workloadIdentityPools/envelope-pool/providers/contract";
+  private static final String AUDIENCE =
+      "//iam.googleapis.com/projects/123456789/locations/global"
+          + "/workloadIdentityPools/envelope-pool/providers/contract";
 
   private static FakeGoogleSts sts;
   private static FakeCloudKms kms;
@@ -44,11 +45,14 @@ class GcpKekContractTest {
     Files.writeString(token, "eyJhbGciOiJSUzI1NiJ9.k8s-service-account.sig");
     sts.trust(AUDIENCE, token);
     credentialConfig = home.resolve("credential-configuration.json");
-    Files.writeString(credentialConfig, """
+    Files.writeString(
+        credentialConfig,
+        """
         {"type": "external_account", "audience": "%s",
          "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
          "token_url": "%s", "credential_source": {"file": "%s"}}
-        """.formatted(AUDIENCE, sts.tokenUrl(), token));
+        """
+            .formatted(AUDIENCE, sts.tokenUrl(), token));
   }
 
   @AfterAll
@@ -64,8 +68,10 @@ class GcpKekContractTest {
   }
 
   private static KekProvider provider(String channel) {
-    return new GcpKmsKekProvider(settings -> FixedTransportChannelProvider.create(
-        GrpcTransportChannel.create(InProcessChannelBuilder.forName(channel).build())));
+    return new GcpKmsKekProvider(
+        settings ->
+            FixedTransportChannelProvider.create(
+                GrpcTransportChannel.create(InProcessChannelBuilder.forName(channel).build())));
   }
 
   private static Map<String, String> settings() {
@@ -79,14 +85,15 @@ class GcpKekContractTest {
 
   /** A channel to an in-process server name nobody serves: every call is UNAVAILABLE. */
   private static Callable<Kek> unreachable(String uri) {
-    return () -> provider("nobody-serves-" + uri.hashCode())
-        .open(uri, new ProviderSettings("contract", "gcp-kms", settings()));
+    return () ->
+        provider("nobody-serves-" + uri.hashCode())
+            .open(uri, new ProviderSettings("contract", "gcp-kms", settings()));
   }
 
   @Nested
   class SymmetricKey extends KekContract {
-    private final String uri = "gcp-kms://"
-        + kms.createSymmetricKey("envelope-prod", "europe-west1", "contract", "sym");
+    private final String uri =
+        "gcp-kms://" + kms.createSymmetricKey("envelope-prod", "europe-west1", "contract", "sym");
 
     @Override
     protected KekProvider provider() {
@@ -116,8 +123,8 @@ class GcpKekContractTest {
 
   @Nested
   class RsaKeyVersion extends KekContract {
-    private final String uri = "gcp-kms://"
-        + kms.createRsaKeyVersion("envelope-prod", "europe-west1", "contract", "rsa");
+    private final String uri =
+        "gcp-kms://" + kms.createRsaKeyVersion("envelope-prod", "europe-west1", "contract", "rsa");
 
     @Override
     protected KekProvider provider() {

@@ -41,10 +41,12 @@ import org.junit.jupiter.api.io.TempDir;
  * an in-process Cloud KMS gRPC fake and an HTTPS STS fake (workload identity federation).
  */
 class GcpKmsKekTest {
-  private static final String AUDIENCE = "//iam.googleapis.com/projects/123456789/locations/global"
-      + "/workloadIdentityPools/envelope-pool/providers/k8s-cluster-a";
-  private static final String PRINCIPAL_PREFIX = "principal://iam.googleapis.com/projects/123456789/"
-      + "locations/global/workloadIdentityPools/envelope-pool/";
+  private static final String AUDIENCE =
+      "//iam.googleapis.com/projects/123456789/locations/global"
+          + "/workloadIdentityPools/envelope-pool/providers/k8s-cluster-a";
+  private static final String PRINCIPAL_PREFIX =
+      "principal://iam.googleapis.com/projects/123456789/"
+          + "locations/global/workloadIdentityPools/envelope-pool/";
   private static final WrapContext PAYMENTS = new WrapContext("payments");
 
   private static FakeGoogleSts sts;
@@ -67,7 +69,9 @@ class GcpKmsKekTest {
     Files.writeString(tokenFile, "eyJhbGciOiJSUzI1NiJ9.k8s-service-account.sig");
     sts.trust(AUDIENCE, tokenFile);
     credentialConfig = home.resolve("credential-configuration.json");
-    Files.writeString(credentialConfig, """
+    Files.writeString(
+        credentialConfig,
+        """
         {
           "type": "external_account",
           "audience": "%s",
@@ -75,7 +79,8 @@ class GcpKmsKekTest {
           "token_url": "%s",
           "credential_source": {"file": "%s"}
         }
-        """.formatted(AUDIENCE, sts.tokenUrl(), tokenFile));
+        """
+            .formatted(AUDIENCE, sts.tokenUrl(), tokenFile));
   }
 
   @AfterAll
@@ -91,8 +96,11 @@ class GcpKmsKekTest {
   }
 
   private static GcpKmsKekProvider provider() {
-    return new GcpKmsKekProvider(settings -> FixedTransportChannelProvider.create(
-        GrpcTransportChannel.create(InProcessChannelBuilder.forName(kms.inProcessName()).build())));
+    return new GcpKmsKekProvider(
+        settings ->
+            FixedTransportChannelProvider.create(
+                GrpcTransportChannel.create(
+                    InProcessChannelBuilder.forName(kms.inProcessName()).build())));
   }
 
   private static Map<String, String> settings() {
@@ -124,10 +132,12 @@ class GcpKmsKekTest {
       assertThat(kek.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
 
       assertThatThrownBy(() -> kek.unwrap(wrapped, new WrapContext("orders")))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("INVALID_ARGUMENT");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("INVALID_ARGUMENT");
       byte[] tampered = wrapped.clone();
       tampered[tampered.length - 1] ^= 1;
-      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS)).isInstanceOf(AuthenticationException.class);
+      assertThatThrownBy(() -> kek.unwrap(tampered, PAYMENTS))
+          .isInstanceOf(AuthenticationException.class);
 
       // Rotation: a new primary wraps; the old version still opens what it wrapped.
       kms.rotate(key);
@@ -135,7 +145,8 @@ class GcpKmsKekTest {
       assertThat(kek.unwrap(after, PAYMENTS).length()).isEqualTo(32);
       assertThat(kek.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
     }
-    assertThat(kms.calls()).filteredOn(c -> c.status().equals("OK"))
+    assertThat(kms.calls())
+        .filteredOn(c -> c.status().equals("OK"))
         .allSatisfy(c -> assertThat(c.principal()).startsWith(PRINCIPAL_PREFIX));
     assertThat(sts.calls()).contains(AUDIENCE + " -> ok");
   }
@@ -152,7 +163,9 @@ class GcpKmsKekTest {
       assertThat(kms.calls()).as("no KMS call per wrap").isEmpty();
       assertThat(wrapped).hasSize(384);
       assertThat(kek.unwrap(wrapped, PAYMENTS).toByteArray()).isEqualTo(dek.toByteArray());
-      assertThat(kms.calls()).extracting(FakeCloudKms.Call::method).containsExactly("AsymmetricDecrypt");
+      assertThat(kms.calls())
+          .extracting(FakeCloudKms.Call::method)
+          .containsExactly("AsymmetricDecrypt");
     }
   }
 
@@ -161,17 +174,21 @@ class GcpKmsKekTest {
     String key = kms.createSymmetricKey("envelope-prod", "europe-west1", "payments", "faults");
     Map<String, String> quick = settings();
     // The old name of callTimeout still works, with a deprecation warning.
+    quick.remove("callTimeout");
     quick.put("deadline", "PT1S");
     quick.put("attemptTimeout", "PT0.5S");
     try (Kek kek = open("gcp-kms://" + key, quick)) {
       kms.failNext(1, Status.Code.UNAVAILABLE);
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
-      assertThat(kms.calls()).extracting(FakeCloudKms.Call::status).containsExactly("UNAVAILABLE", "OK");
+      assertThat(kms.calls())
+          .extracting(FakeCloudKms.Call::status)
+          .containsExactly("UNAVAILABLE", "OK");
 
       kms.hangNext(3, Duration.ofSeconds(4));
       long start = System.nanoTime();
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isTrue())
           .hasMessageContaining("DEADLINE_EXCEEDED");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
@@ -184,18 +201,26 @@ class GcpKmsKekTest {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       kms.setEnabled(key + "/cryptoKeyVersions/1", false);
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-          .hasMessageContaining("FAILED_PRECONDITION").hasMessageContaining("not enabled");
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("FAILED_PRECONDITION")
+          .hasMessageContaining("not enabled");
       kms.setEnabled(key + "/cryptoKeyVersions/1", true);
       kms.allowOnly(key, "principal://someone-else/");
       assertThatThrownBy(() -> kek.unwrap(wrapped, PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
-          .hasMessageContaining("PERMISSION_DENIED").hasMessageContaining("cryptoKeyEncrypterDecrypter");
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("PERMISSION_DENIED")
+          .hasMessageContaining("cryptoKeyEncrypterDecrypter");
     }
-    try (Kek missing = open("gcp-kms://projects/envelope-prod/locations/europe-west1/keyRings/payments"
-        + "/cryptoKeys/absent", settings())) {
+    try (Kek missing =
+        open(
+            "gcp-kms://projects/envelope-prod/locations/europe-west1/keyRings/payments"
+                + "/cryptoKeys/absent",
+            settings())) {
       assertThatThrownBy(() -> missing.wrap(randomDek(), PAYMENTS))
-          .isInstanceOfSatisfying(KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .isInstanceOfSatisfying(
+              KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
           .hasMessageContaining("NOT_FOUND");
     }
   }
@@ -205,8 +230,9 @@ class GcpKmsKekTest {
     String key = kms.createSymmetricKey("envelope-prod", "europe-west1", "payments", "untrusted");
     Path otherToken = Files.writeString(dir.resolve("other-token"), "eyJ.other-cluster.sig");
     Path otherConfig = dir.resolve("other.json");
-    Files.writeString(otherConfig, Files.readString(credentialConfig)
-        .replace(tokenFile.toString(), otherToken.toString()));
+    Files.writeString(
+        otherConfig,
+        Files.readString(credentialConfig).replace(tokenFile.toString(), otherToken.toString()));
     Map<String, String> s = settings();
     s.put("credentialsFile", otherConfig.toString());
     try (Kek kek = open("gcp-kms://" + key, s)) {
@@ -223,26 +249,41 @@ class GcpKmsKekTest {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     LocalKekProvider.generate(keys.resolve("dr.key"));
     String uri = "gcp-kms://" + key;
-    KeyPolicy policy = KeyPolicy.parse("version: 1\nkeys:\n  payments:\n    keks: ['" + uri
-        + "', 'local://dr']\n", "policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  payments:\n    keks: ['" + uri + "', 'local://dr']\n",
+            "policy.yaml");
     byte[] plaintext = "invoice 2026-11".getBytes(StandardCharsets.UTF_8);
-    LocalConfig both = LocalConfig.builder().provider("gcp-kms", settings())
-        .provider("local", Map.of("dir", keys.toString())).build();
+    LocalConfig both =
+        LocalConfig.builder()
+            .provider("gcp-kms", settings())
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
     byte[] sealed;
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(both).provider(provider()).build()) {
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(both).provider(provider()).build()) {
       sealed = e.encrypt("payments", plaintext, Map.of("tenant", "acme"));
     }
-    LocalConfig gcpOnly = LocalConfig.builder().provider("gcp-kms", settings())
-        .provider("local", Map.of("dir", dir.resolve("none").toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(gcpOnly).provider(provider()).build()) {
+    LocalConfig gcpOnly =
+        LocalConfig.builder()
+            .provider("gcp-kms", settings())
+            .provider("local", Map.of("dir", dir.resolve("none").toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(gcpOnly).provider(provider()).build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "acme"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls(uri)).isEqualTo(1);
     }
     Map<String, String> noCredentials = settings();
     noCredentials.put("credentialsFile", dir.resolve("missing.json").toString());
-    LocalConfig localOnly = LocalConfig.builder().prefer("gcp-kms").provider("gcp-kms", noCredentials)
-        .provider("local", Map.of("dir", keys.toString())).build();
-    try (Envelope e = Envelope.builder().policy(policy).localConfig(localOnly).provider(provider()).build()) {
+    LocalConfig localOnly =
+        LocalConfig.builder()
+            .prefer("gcp-kms")
+            .provider("gcp-kms", noCredentials)
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
+    try (Envelope e =
+        Envelope.builder().policy(policy).localConfig(localOnly).provider(provider()).build()) {
       assertThat(e.decrypt(sealed, Map.of("tenant", "acme"))).isEqualTo(plaintext);
       assertThat(e.stats().unwrapCalls("local://dr")).isEqualTo(1);
     }
@@ -250,22 +291,34 @@ class GcpKmsKekTest {
 
   @Test
   void urisAndSettingsAreValidated() throws Exception {
-    assertThat(GcpKeyName.parse("gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k")
-        .version()).isFalse();
-    for (String bad : List.of("gcp-kms://projects/p/keyRings/r/cryptoKeys/k",
-        "gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/0",
-        "gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/extra")) {
-      assertThatThrownBy(() -> GcpKeyName.parse(bad)).isInstanceOf(InvalidPolicyException.class)
+    assertThat(
+            GcpKeyName.parse("gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k")
+                .version())
+        .isFalse();
+    for (String bad :
+        List.of(
+            "gcp-kms://projects/p/keyRings/r/cryptoKeys/k",
+            "gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/0",
+            "gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k/extra")) {
+      assertThatThrownBy(() -> GcpKeyName.parse(bad))
+          .isInstanceOf(InvalidPolicyException.class)
           .hasMessageContaining("gcp-kms://projects/P/locations/L");
     }
     String uri = "gcp-kms://projects/my-proj/locations/global/keyRings/r/cryptoKeys/k";
     assertThatThrownBy(() -> open(uri, Map.of("credentials", "external-account")))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("credentialsFile");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("credentialsFile");
     Path keyFile = Files.writeString(dir.resolve("sa.json"), "{\"type\": \"service_account\"}");
-    assertThatThrownBy(() -> open(uri, Map.of("credentials", "external-account",
-        "credentialsFile", keyFile.toString())))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("not an external_account");
+    assertThatThrownBy(
+            () ->
+                open(
+                    uri,
+                    Map.of(
+                        "credentials", "external-account", "credentialsFile", keyFile.toString())))
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("not an external_account");
     assertThatThrownBy(() -> open(uri, Map.of("endpoint", "https://kms")))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("host:port");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("host:port");
   }
 }

@@ -13,19 +13,33 @@ import org.xipki.pkcs11.wrapper.TokenException;
  */
 final class Pkcs11Errors {
   /** The token or library is busy, resetting or briefly gone: the same call may succeed later. */
-  private static final Set<Long> RETRYABLE = Set.of(
-      CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT,
-      CKR_TOKEN_NOT_RECOGNIZED, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED, CKR_SESSION_COUNT,
-      CKR_SESSION_CLOSED, CKR_SESSION_HANDLE_INVALID, CKR_USER_NOT_LOGGED_IN,
-      CKR_CRYPTOKI_NOT_INITIALIZED, CKR_OPERATION_ACTIVE);
+  private static final Set<Long> RETRYABLE =
+      Set.of(
+          CKR_DEVICE_ERROR,
+          CKR_DEVICE_MEMORY,
+          CKR_DEVICE_REMOVED,
+          CKR_TOKEN_NOT_PRESENT,
+          CKR_TOKEN_NOT_RECOGNIZED,
+          CKR_HOST_MEMORY,
+          CKR_FUNCTION_FAILED,
+          CKR_SESSION_COUNT,
+          CKR_SESSION_CLOSED,
+          CKR_SESSION_HANDLE_INVALID,
+          CKR_USER_NOT_LOGGED_IN,
+          CKR_CRYPTOKI_NOT_INITIALIZED,
+          CKR_OPERATION_ACTIVE);
 
   /**
    * The session or object handle went stale (the token was reset, or another part of the process
    * closed all sessions): a second attempt with a fresh session and a fresh key lookup can work.
    */
-  private static final Set<Long> STALE_HANDLE = Set.of(
-      CKR_SESSION_CLOSED, CKR_SESSION_HANDLE_INVALID, CKR_USER_NOT_LOGGED_IN,
-      CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID);
+  private static final Set<Long> STALE_HANDLE =
+      Set.of(
+          CKR_SESSION_CLOSED,
+          CKR_SESSION_HANDLE_INVALID,
+          CKR_USER_NOT_LOGGED_IN,
+          CKR_OBJECT_HANDLE_INVALID,
+          CKR_KEY_HANDLE_INVALID);
 
   private Pkcs11Errors() {}
 
@@ -41,14 +55,23 @@ final class Pkcs11Errors {
   static KeyUnavailableException unavailable(String uri, String operation, TokenException e) {
     if (!(e instanceof PKCS11Exception p)) {
       // The wrapper's own failures: chiefly "no idle session" after sessionWait.
-      return new KeyUnavailableException("PKCS#11 KEK " + uri + ": " + operation + " failed: "
-          + e.getMessage() + " (all sessions busy? raise providers.pkcs11.sessions)", true, e);
+      return new KeyUnavailableException(
+          "PKCS#11 KEK "
+              + uri
+              + ": "
+              + operation
+              + " failed: "
+              + e.getMessage()
+              + " (all sessions busy? raise providers.pkcs11.sessions)",
+          true,
+          e);
     }
     long code = p.getErrorCode();
     String name = p.getErrorName();
     return new KeyUnavailableException(
         "PKCS#11 KEK " + uri + ": " + operation + " failed with " + name + explain(code),
-        retryable(code), e);
+        retryable(code),
+        e);
   }
 
   private static String explain(long code) {

@@ -40,6 +40,7 @@ final class Pkcs11Kek implements Kek {
   static final int TAG_BYTES = 16;
   static final int WRAPPED_BYTES = IV_BYTES + DATA_KEY_BYTES + TAG_BYTES;
   private static final int AES_256_BYTES = 32;
+
   /**
    * Answers of {@code C_Decrypt} that mean "does not authenticate". SoftHSM2 reports a GCM tag
    * mismatch as {@code CKR_GENERAL_ERROR}; HSMs following PKCS#11 3.0 use the first two.
@@ -68,33 +69,52 @@ final class Pkcs11Kek implements Kek {
    * @throws KeyUnavailableException if the key is missing, ambiguous, not AES-256, extractable
    *     while {@code requireNonExtractable} is set, or the token lacks AES-GCM
    */
-  static Pkcs11Kek open(Pkcs11Uri where, TokenPool pool, boolean requireNonExtractable,
-      Runnable onClose) {
+  static Pkcs11Kek open(
+      Pkcs11Uri where, TokenPool pool, boolean requireNonExtractable, Runnable onClose) {
     if (!pool.supports(CKM_AES_GCM, CKF_ENCRYPT) && !pool.supports(CKM_AES_GCM, CKF_DECRYPT)) {
-      throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": token '" + pool.label()
-          + "' does not offer CKM_AES_GCM, which pkcs11 KEKs use", false);
+      throw new KeyUnavailableException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": token '"
+              + pool.label()
+              + "' does not offer CKM_AES_GCM, which pkcs11 KEKs use",
+          false);
     }
     long handle = locate(where, pool);
     AttributeVector attributes;
     try {
-      attributes = pool.call(
-          session -> session.getAttrValues(handle, CKA_VALUE_LEN, CKA_EXTRACTABLE, CKA_SENSITIVE));
+      attributes =
+          pool.call(
+              session ->
+                  session.getAttrValues(handle, CKA_VALUE_LEN, CKA_EXTRACTABLE, CKA_SENSITIVE));
     } catch (TokenException e) {
       throw Pkcs11Errors.unavailable(where.uri(), "reading the key's attributes", e);
     }
     Integer length = attributes.valueLen();
     if (length == null || length != AES_256_BYTES) {
-      throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": the key is "
-          + (length == null ? "of unknown length" : "AES-" + length * 8) + "; a pkcs11 KEK is AES-256",
+      throw new KeyUnavailableException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": the key is "
+              + (length == null ? "of unknown length" : "AES-" + length * 8)
+              + "; a pkcs11 KEK is AES-256",
           false);
     }
-    boolean leaves = !Boolean.FALSE.equals(attributes.extractable())
-        || !Boolean.TRUE.equals(attributes.sensitive());
+    boolean leaves =
+        !Boolean.FALSE.equals(attributes.extractable())
+            || !Boolean.TRUE.equals(attributes.sensitive());
     if (requireNonExtractable && leaves) {
-      throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": the key can leave the"
-          + " token (CKA_EXTRACTABLE=" + attributes.extractable() + ", CKA_SENSITIVE="
-          + attributes.sensitive() + "); create it with CKA_EXTRACTABLE=false and"
-          + " CKA_SENSITIVE=true, or set providers.pkcs11.requireNonExtractable: false", false);
+      throw new KeyUnavailableException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": the key can leave the"
+              + " token (CKA_EXTRACTABLE="
+              + attributes.extractable()
+              + ", CKA_SENSITIVE="
+              + attributes.sensitive()
+              + "); create it with CKA_EXTRACTABLE=false and"
+              + " CKA_SENSITIVE=true, or set providers.pkcs11.requireNonExtractable: false",
+          false);
     }
     return new Pkcs11Kek(where, pool, handle, onClose);
   }
@@ -112,10 +132,17 @@ final class Pkcs11Kek implements Kek {
     if (found.length == 1) {
       return found[0];
     }
-    throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": "
-        + (found.length == 0 ? "no AES secret key with " : "several AES secret keys with ")
-        + where.describeKey() + " on token '" + pool.label() + "'"
-        + (found.length == 0 ? "" : "; name it by a unique id=…"), false);
+    throw new KeyUnavailableException(
+        "PKCS#11 KEK "
+            + where.uri()
+            + ": "
+            + (found.length == 0 ? "no AES secret key with " : "several AES secret keys with ")
+            + where.describeKey()
+            + " on token '"
+            + pool.label()
+            + "'"
+            + (found.length == 0 ? "" : "; name it by a unique id=…"),
+        false);
   }
 
   @Override
@@ -144,9 +171,15 @@ final class Pkcs11Kek implements Kek {
       Arrays.fill(dek, (byte) 0);
     }
     if (sealed == null || sealed.length != DATA_KEY_BYTES + TAG_BYTES) {
-      throw new KeyUnavailableException("PKCS#11 KEK " + where.uri() + ": the token's AES-GCM"
-          + " output has " + (sealed == null ? 0 : sealed.length) + " bytes, expected "
-          + (DATA_KEY_BYTES + TAG_BYTES), false);
+      throw new KeyUnavailableException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": the token's AES-GCM"
+              + " output has "
+              + (sealed == null ? 0 : sealed.length)
+              + " bytes, expected "
+              + (DATA_KEY_BYTES + TAG_BYTES),
+          false);
     }
     byte[] wrapped = Arrays.copyOf(iv, WRAPPED_BYTES);
     System.arraycopy(sealed, 0, wrapped, IV_BYTES, sealed.length);
@@ -157,8 +190,13 @@ final class Pkcs11Kek implements Kek {
   public SecretBytes unwrap(byte[] wrappedKey, WrapContext context) {
     closed.requireOpen();
     if (wrappedKey.length != WRAPPED_BYTES) {
-      throw new AuthenticationException("PKCS#11 KEK " + where.uri() + ": the wrapped key has "
-          + wrappedKey.length + " bytes; an A256GCM-HSM wrapped key has " + WRAPPED_BYTES);
+      throw new AuthenticationException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": the wrapped key has "
+              + wrappedKey.length
+              + " bytes; an A256GCM-HSM wrapped key has "
+              + WRAPPED_BYTES);
     }
     Mechanism gcm = gcm(Arrays.copyOf(wrappedKey, IV_BYTES), context);
     byte[] sealed = Arrays.copyOfRange(wrappedKey, IV_BYTES, WRAPPED_BYTES);
@@ -167,9 +205,14 @@ final class Pkcs11Kek implements Kek {
       dek = withKey(handle -> pool.call(session -> session.decryptSingle(gcm, handle, sealed)));
     } catch (PKCS11Exception e) {
       if (NOT_AUTHENTIC.contains(e.getErrorCode())) {
-        throw new AuthenticationException("PKCS#11 KEK " + where.uri() + ": the token did not"
-            + " authenticate the wrapped key (" + e.getErrorName() + "): another key, another"
-            + " logical key id, or altered bytes");
+        throw new AuthenticationException(
+            "PKCS#11 KEK "
+                + where.uri()
+                + ": the token did not"
+                + " authenticate the wrapped key ("
+                + e.getErrorName()
+                + "): another key, another"
+                + " logical key id, or altered bytes");
       }
       throw Pkcs11Errors.unavailable(where.uri(), "unwrap (C_Decrypt, CKM_AES_GCM)", e);
     } catch (TokenException e) {
@@ -179,8 +222,12 @@ final class Pkcs11Kek implements Kek {
       if (dek != null) {
         Arrays.fill(dek, (byte) 0);
       }
-      throw new AuthenticationException("PKCS#11 KEK " + where.uri()
-          + ": the unwrapped data key does not have " + DATA_KEY_BYTES + " bytes");
+      throw new AuthenticationException(
+          "PKCS#11 KEK "
+              + where.uri()
+              + ": the unwrapped data key does not have "
+              + DATA_KEY_BYTES
+              + " bytes");
     }
     return SecretBytes.adopt(dek);
   }
@@ -199,11 +246,10 @@ final class Pkcs11Kek implements Kek {
     return new Mechanism(CKM_AES_GCM, new GCM_PARAMS(iv, context.associatedData(), TAG_BYTES * 8));
   }
 
-
   /**
-   * Runs {@code operation} with the key's handle; if the token forgot the session or the handle
-   * (a reset, or another component closed all sessions), looks the key up again and retries once.
-   * The pool opens fresh sessions and logs in again by itself.
+   * Runs {@code operation} with the key's handle; if the token forgot the session or the handle (a
+   * reset, or another component closed all sessions), looks the key up again and retries once. The
+   * pool opens fresh sessions and logs in again by itself.
    */
   private <T> T withKey(KeyOperation<T> operation) throws TokenException {
     try {

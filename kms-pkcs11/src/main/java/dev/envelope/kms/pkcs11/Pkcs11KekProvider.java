@@ -14,9 +14,9 @@ import org.xipki.pkcs11.wrapper.Token;
  * The {@code pkcs11://} KEKs: AES-256 keys held in an HSM (or any PKCS#11 token) that wrap data
  * keys with AES-GCM inside the token, so the KEK never leaves it.
  *
- * <p>URIs carry RFC 7512 path attributes: {@code pkcs11://token=LABEL;object=LABEL}, or with
- * {@code serial=}, {@code slot-id=}, {@code id=%01%02}. Settings ({@code providers.pkcs11} in the
- * local config, never in the shared policy):
+ * <p>URIs carry RFC 7512 path attributes: {@code pkcs11://token=LABEL;object=LABEL}, or with {@code
+ * serial=}, {@code slot-id=}, {@code id=%01%02}. Settings ({@code providers.pkcs11} in the local
+ * config, never in the shared policy):
  *
  * <pre>{@code
  * providers:
@@ -65,7 +65,8 @@ public final class Pkcs11KekProvider implements KekProvider {
     Pkcs11Settings config = Pkcs11Settings.from(settings);
     PKCS11Module module = Pkcs11Library.module(config.library());
     Token token = Pkcs11Library.findToken(module, where, config.library());
-    return pools.open(config.poolKey(token.getSlot().getSlotID()),
+    return pools.open(
+        config.poolKey(token.getSlot().getSlotID()),
         () -> TokenPool.open(config, token, where, environment),
         (pool, release) -> Pkcs11Kek.open(where, pool, config.requireNonExtractable(), release));
   }

@@ -49,8 +49,10 @@ final class Pkcs11Library {
     try {
       module = PKCS11Module.getInstance(file.toString());
     } catch (IOException | RuntimeException | LinkageError e) {
-      throw new KeyUnavailableException("the PKCS#11 library " + file + " cannot be loaded: "
-          + e.getClass().getSimpleName(), false, e);
+      throw new KeyUnavailableException(
+          "the PKCS#11 library " + file + " cannot be loaded: " + e.getClass().getSimpleName(),
+          false,
+          e);
     }
     try {
       module.initialize();
@@ -58,8 +60,10 @@ final class Pkcs11Library {
       // Another component of this process (e.g. a SunPKCS11 provider) initialised it already:
       // PKCS#11 allows sharing the initialised library.
       if (e.getErrorCode() != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        throw new KeyUnavailableException("C_Initialize of the PKCS#11 library " + file
-            + " failed: " + e.getErrorName(), Pkcs11Errors.retryable(e.getErrorCode()), e);
+        throw new KeyUnavailableException(
+            "C_Initialize of the PKCS#11 library " + file + " failed: " + e.getErrorName(),
+            Pkcs11Errors.retryable(e.getErrorCode()),
+            e);
       }
     }
     return module;
@@ -83,9 +87,10 @@ final class Pkcs11Library {
         if (!info.isTokenInitialized()) {
           continue;
         }
-        boolean match = where.tokenLabel().map(label::equals).orElse(true)
-            && where.tokenSerial().map(serial::equals).orElse(true)
-            && where.slotId().map(id -> id == slot.getSlotID()).orElse(true);
+        boolean match =
+            where.tokenLabel().map(label::equals).orElse(true)
+                && where.tokenSerial().map(serial::equals).orElse(true)
+                && where.slotId().map(id -> id == slot.getSlotID()).orElse(true);
         if (match) {
           matches.add(token);
         }
@@ -96,8 +101,15 @@ final class Pkcs11Library {
     if (matches.size() == 1) {
       return matches.get(0);
     }
-    throw new KeyUnavailableException((matches.isEmpty() ? "no initialised token with " : "several tokens with ")
-        + where.describeToken() + " in " + library + " for KEK " + where.uri() + "; tokens present: "
-        + (seen.isEmpty() ? "none" : String.join(", ", seen)), matches.isEmpty());
+    throw new KeyUnavailableException(
+        (matches.isEmpty() ? "no initialised token with " : "several tokens with ")
+            + where.describeToken()
+            + " in "
+            + library
+            + " for KEK "
+            + where.uri()
+            + "; tokens present: "
+            + (seen.isEmpty() ? "none" : String.join(", ", seen)),
+        matches.isEmpty());
   }
 }

@@ -39,19 +39,28 @@ record Pkcs11Settings(
     boolean requireNonExtractable) {
   static final int DEFAULT_SESSIONS = 8;
   static final Duration DEFAULT_SESSION_WAIT = Duration.ofSeconds(10);
+
   /** A PIN is short; anything longer is not a PIN file and is not read into memory. */
   private static final int MAX_PIN_BYTES = 256;
 
   static Pkcs11Settings from(ProviderSettings settings) {
-    settings.allowOnly(Set.of(
-        "library", "pinFile", "pinEnv", "sessions", "sessionWait", "requireNonExtractable"));
-    Path library = settings.get("library").map(Path::of).orElseThrow(() -> settings.invalid(
-        "library", "required: the path of the HSM's PKCS#11 module, e.g."
-            + " /usr/lib/softhsm/libsofthsm2.so"));
+    settings.allowOnly(
+        Set.of("library", "pinFile", "pinEnv", "sessions", "sessionWait", "requireNonExtractable"));
+    Path library =
+        settings
+            .get("library")
+            .map(Path::of)
+            .orElseThrow(
+                () ->
+                    settings.invalid(
+                        "library",
+                        "required: the path of the HSM's PKCS#11 module, e.g."
+                            + " /usr/lib/softhsm/libsofthsm2.so"));
     Path pinFile = settings.get("pinFile").map(Path::of).orElse(null);
     String pinEnv = settings.get("pinEnv").orElse(null);
     if ((pinFile == null) == (pinEnv == null)) {
-      throw settings.invalid(pinFile == null ? "pinFile" : "pinEnv",
+      throw settings.invalid(
+          pinFile == null ? "pinFile" : "pinEnv",
           "set exactly one of pinFile (a file holding the user PIN) or pinEnv (the name of an"
               + " environment variable holding it)");
     }
@@ -97,12 +106,15 @@ record Pkcs11Settings(
         }
       }
       if (end == 0) {
-        throw new KeyUnavailableException("the PKCS#11 PIN from " + pinSource() + " is empty", false);
+        throw new KeyUnavailableException(
+            "the PKCS#11 PIN from " + pinSource() + " is empty", false);
       }
-      CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(raw, 0, end));
+      CharBuffer chars =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(raw, 0, end));
       char[] pin = new char[chars.remaining()];
       chars.get(pin);
       Arrays.fill(chars.array(), '\0');
@@ -120,21 +132,34 @@ record Pkcs11Settings(
       byte[] raw = in.readNBytes(MAX_PIN_BYTES + 1);
       if (raw.length > MAX_PIN_BYTES) {
         Arrays.fill(raw, (byte) 0);
-        throw new KeyUnavailableException("the PKCS#11 PIN file " + file + " is longer than "
-            + MAX_PIN_BYTES + " bytes; it should hold only the PIN", false);
+        throw new KeyUnavailableException(
+            "the PKCS#11 PIN file "
+                + file
+                + " is longer than "
+                + MAX_PIN_BYTES
+                + " bytes; it should hold only the PIN",
+            false);
       }
       return raw;
     } catch (NoSuchFileException e) {
       throw new KeyUnavailableException("the PKCS#11 PIN file " + file + " does not exist", false);
     } catch (IOException e) {
-      throw new KeyUnavailableException("the PKCS#11 PIN file " + file + " cannot be read: "
-          + e.getClass().getSimpleName(), false);
+      throw new KeyUnavailableException(
+          "the PKCS#11 PIN file " + file + " cannot be read: " + e.getClass().getSimpleName(),
+          false);
     }
   }
 
   /** Which token pool these settings open: the same library and PIN source share sessions. */
   Map<String, Object> poolKey(long slotId) {
-    return Map.of("library", library.toAbsolutePath().normalize().toString(), "slot", slotId,
-        "pin", pinSource(), "sessions", sessions);
+    return Map.of(
+        "library",
+        library.toAbsolutePath().normalize().toString(),
+        "slot",
+        slotId,
+        "pin",
+        pinSource(),
+        "sessions",
+        sessions);
   }
 }

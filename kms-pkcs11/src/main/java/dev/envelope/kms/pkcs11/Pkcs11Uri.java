@@ -13,15 +13,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Where a {@code pkcs11://} KEK lives: the token and the key object, written as the path
- * attributes of a PKCS#11 URI (RFC 7512 §2.3) after {@code pkcs11://}, e.g. {@code
+ * Where a {@code pkcs11://} KEK lives: the token and the key object, written as the path attributes
+ * of a PKCS#11 URI (RFC 7512 §2.3) after {@code pkcs11://}, e.g. {@code
  * pkcs11://token=payments-hsm;object=payments-kek} or {@code pkcs11://slot-id=3;id=%01%02}.
  *
  * <p>Supported attributes: {@code token} (token label), {@code serial} (token serial number),
  * {@code slot-id} (decimal), {@code object} (key label), {@code id} (key {@code CKA_ID}, percent-
  * encoded bytes), {@code type} (only {@code secret-key}). At least one token attribute and one key
- * attribute are required; each may appear once. Query attributes ({@code ?pin-value=…}) are refused:
- * a PIN never belongs in the shared policy.
+ * attribute are required; each may appear once. Query attributes ({@code ?pin-value=…}) are
+ * refused: a PIN never belongs in the shared policy.
  */
 record Pkcs11Uri(
     String uri,
@@ -33,6 +33,7 @@ record Pkcs11Uri(
   static final String PREFIX = Pkcs11KekProvider.SCHEME + "://";
   private static final Set<String> ATTRIBUTES =
       Set.of("token", "serial", "slot-id", "object", "id", "type");
+
   /** CK_TOKEN_INFO.label is 32 bytes, blank-padded. */
   private static final int MAX_TOKEN_LABEL_BYTES = 32;
 
@@ -42,8 +43,10 @@ record Pkcs11Uri(
     }
     String path = uri.substring(PREFIX.length());
     if (path.indexOf('?') >= 0 || path.indexOf('#') >= 0) {
-      throw invalid(uri, "query and fragment attributes are not accepted: the PIN comes from the"
-          + " local config (providers.pkcs11.pinFile or pinEnv), never from the policy");
+      throw invalid(
+          uri,
+          "query and fragment attributes are not accepted: the PIN comes from the"
+              + " local config (providers.pkcs11.pinFile or pinEnv), never from the policy");
     }
     Map<String, String> attributes = new HashMap<>();
     for (String part : path.split(";", -1)) {
@@ -53,8 +56,12 @@ record Pkcs11Uri(
       }
       String name = part.substring(0, eq);
       if (!ATTRIBUTES.contains(name)) {
-        throw invalid(uri, "unsupported attribute '" + name + "'; supported: token, serial, slot-id,"
-            + " object, id, type");
+        throw invalid(
+            uri,
+            "unsupported attribute '"
+                + name
+                + "'; supported: token, serial, slot-id,"
+                + " object, id, type");
       }
       if (attributes.put(name, part.substring(eq + 1)) != null) {
         throw invalid(uri, "attribute '" + name + "' appears twice");
@@ -131,7 +138,8 @@ record Pkcs11Uri(
 
   private static String text(String uri, String value) {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes(uri, value)))

@@ -4,9 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the PKCS#11 wrapper's log to SLF4J (logger {@code org.xipki.pkcs11}). Its INFO lines
- * (every session opened, every login) become DEBUG: an application's log should show our KEK
- * events, not the wrapper's bookkeeping.
+ * Sends the PKCS#11 wrapper's log to SLF4J (logger {@code org.xipki.pkcs11}). Its INFO lines (every
+ * session opened, every login) become DEBUG: an application's log should show our KEK events, not
+ * the wrapper's bookkeeping.
  */
 final class Slf4jWrapperLogger implements org.xipki.pkcs11.wrapper.Logger {
   private static final Logger LOG = LoggerFactory.getLogger("org.xipki.pkcs11");

@@ -54,13 +54,13 @@ final class TokenPool {
   }
 
   /**
-   * Reads the PIN, opens the first session and logs in, so a wrong PIN fails here, when the KEK
-   * is opened, rather than on its first use.
+   * Reads the PIN, opens the first session and logs in, so a wrong PIN fails here, when the KEK is
+   * opened, rather than on its first use.
    *
    * @throws KeyUnavailableException if the PIN is wrong, locked, or the token fails
    */
-  static TokenPool open(Pkcs11Settings settings, Token token, Pkcs11Uri where,
-      UnaryOperator<String> environment) {
+  static TokenPool open(
+      Pkcs11Settings settings, Token token, Pkcs11Uri where, UnaryOperator<String> environment) {
     String label;
     try {
       label = token.getTokenInfo().getLabel().trim();
@@ -73,8 +73,10 @@ final class TokenPool {
       pool.call(session -> null);
     } catch (TokenException e) {
       pool.close();
-      throw Pkcs11Errors.unavailable(where.uri(),
-          "logging in to token '" + label + "' with the PIN from " + settings.pinSource(), e);
+      throw Pkcs11Errors.unavailable(
+          where.uri(),
+          "logging in to token '" + label + "' with the PIN from " + settings.pinSource(),
+          e);
     }
     return pool;
   }
@@ -97,8 +99,8 @@ final class TokenPool {
     }
     try {
       if (!permits.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
-        throw new TokenException("no PKCS#11 session of token '" + label + "' became free within "
-            + waitMillis + " ms");
+        throw new TokenException(
+            "no PKCS#11 session of token '" + label + "' became free within " + waitMillis + " ms");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -189,8 +191,6 @@ final class TokenPool {
   String label() {
     return label;
   }
-
-
 
   /**
    * Closes the idle sessions (sessions in use close when returned). Closing a process's last

@@ -49,7 +49,10 @@ class Pkcs11KekContractTest extends KekContract {
   /** A token that is not plugged in: retryable, since it can be. */
   @Override
   protected Callable<Kek> unreachable() {
-    return () -> provider().open("pkcs11://token=absent;object=kek",
-        new ProviderSettings("contract", "pkcs11", settings()));
+    return () ->
+        provider()
+            .open(
+                "pkcs11://token=absent;object=kek",
+                new ProviderSettings("contract", "pkcs11", settings()));
   }
 }

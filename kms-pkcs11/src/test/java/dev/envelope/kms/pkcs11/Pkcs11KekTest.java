@@ -95,7 +95,9 @@ class Pkcs11KekTest {
       SecretBytes dek = randomDek();
       byte[] wrapped = kek.wrap(dek, PAYMENTS);
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(SoftHsm.KNOWN_KEY, "AES"),
+      gcm.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(SoftHsm.KNOWN_KEY, "AES"),
           new GCMParameterSpec(128, wrapped, 0, 12));
       gcm.updateAAD("dev.envelope/wrap/v1\0payments".getBytes(StandardCharsets.UTF_8));
       assertThat(gcm.doFinal(wrapped, 12, wrapped.length - 12)).isEqualTo(dek.toByteArray());
@@ -103,7 +105,9 @@ class Pkcs11KekTest {
       // And the other way: what the JCE seals, the token opens.
       byte[] iv = new byte[12];
       new SecureRandom().nextBytes(iv);
-      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(SoftHsm.KNOWN_KEY, "AES"),
+      gcm.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(SoftHsm.KNOWN_KEY, "AES"),
           new GCMParameterSpec(128, iv));
       gcm.updateAAD(PAYMENTS.associatedData());
       byte[] sealed = gcm.doFinal(dek.toByteArray());
@@ -120,7 +124,8 @@ class Pkcs11KekTest {
         Kek otherToken = open("pkcs11://token=" + TOKEN_B + ";object=kek", PIN_B)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       assertThatThrownBy(() -> kek.unwrap(wrapped, new WrapContext("orders")))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining(KEK_A);
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining(KEK_A);
       assertThatThrownBy(() -> other.unwrap(wrapped, PAYMENTS))
           .isInstanceOf(AuthenticationException.class);
       assertThatThrownBy(() -> otherToken.unwrap(wrapped, PAYMENTS))
@@ -129,10 +134,12 @@ class Pkcs11KekTest {
         byte[] changed = wrapped.clone();
         changed[i] ^= 0x01;
         assertThatThrownBy(() -> kek.unwrap(changed, PAYMENTS))
-            .as("byte %d flipped", i).isInstanceOf(AuthenticationException.class);
+            .as("byte %d flipped", i)
+            .isInstanceOf(AuthenticationException.class);
       }
       assertThatThrownBy(() -> kek.unwrap(Arrays.copyOf(wrapped, 59), PAYMENTS))
-          .isInstanceOf(AuthenticationException.class).hasMessageContaining("59 bytes");
+          .isInstanceOf(AuthenticationException.class)
+          .hasMessageContaining("59 bytes");
       assertThatThrownBy(() -> kek.unwrap(new byte[0], PAYMENTS))
           .isInstanceOf(AuthenticationException.class);
       // The failures left the session pool usable.
@@ -142,20 +149,24 @@ class Pkcs11KekTest {
 
   @Test
   void roundTripsThroughTheCoreApiAndInspectShowsTheWrapAlgorithm() throws Exception {
-    KeyPolicy policy = KeyPolicy.parse(
-        "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK_A + "']\n", "policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK_A + "']\n", "policy.yaml");
     LocalConfig config = LocalConfig.builder().provider("pkcs11", hsm.settings(PIN_A)).build();
-    try (Envelope envelope = Envelope.builder().policy(policy).localConfig(config)
-        .discoverProviders().build()) {
+    try (Envelope envelope =
+        Envelope.builder().policy(policy).localConfig(config).discoverProviders().build()) {
       byte[] plaintext = "card 4111 1111 1111 1111".getBytes(StandardCharsets.UTF_8);
       byte[] sealed = envelope.encrypt("payments", plaintext, Map.of("tenant", "acme"));
       assertThat(envelope.decrypt(sealed, Map.of("tenant", "acme"))).isEqualTo(plaintext);
       EnvelopeInfo info = Envelope.inspect(sealed, policy);
-      assertThat(info.recipients()).singleElement().satisfies(r -> {
-        assertThat(r.kekUri()).contains(KEK_A);
-        assertThat(r.wrapAlgorithm()).isEqualTo(WrapAlgorithm.AES_256_GCM_HSM);
-        assertThat(r.wrappedKeyBytes()).isEqualTo(60);
-      });
+      assertThat(info.recipients())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.kekUri()).contains(KEK_A);
+                assertThat(r.wrapAlgorithm()).isEqualTo(WrapAlgorithm.AES_256_GCM_HSM);
+                assertThat(r.wrappedKeyBytes()).isEqualTo(60);
+              });
       assertThat(envelope.stats().wrapCalls(KEK_A)).isEqualTo(1);
     }
   }
@@ -164,34 +175,61 @@ class Pkcs11KekTest {
   void decryptFallsBackToALocalKekWhenTheHsmIsUnusableAndTheHsmAloneSuffices() throws Exception {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     LocalKekProvider.generate(keys.resolve("fallback.key"));
-    KeyPolicy policy = KeyPolicy.parse("version: 1\nkeys:\n  payments:\n    keks: ['" + KEK_A
-        + "', 'local://fallback']\n", "policy.yaml");
-    LocalConfig both = LocalConfig.builder()
-        .provider("pkcs11", hsm.settings(PIN_A)).provider("local", Map.of("dir", keys.toString()))
-        .build();
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK_A + "', 'local://fallback']\n",
+            "policy.yaml");
+    LocalConfig both =
+        LocalConfig.builder()
+            .provider("pkcs11", hsm.settings(PIN_A))
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
     byte[] sealed;
-    try (Envelope writer = Envelope.builder().policy(policy).localConfig(both)
-        .provider(new Pkcs11KekProvider()).build()) {
+    try (Envelope writer =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(both)
+            .provider(new Pkcs11KekProvider())
+            .build()) {
       sealed = writer.encrypt("payments", "hello".getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
     // This cluster's HSM library is not where the config says: the local KEK opens it.
     Map<String, String> broken = new HashMap<>(hsm.settings(PIN_A));
     broken.put("library", dir.resolve("missing.so").toString());
-    LocalConfig hsmDown = LocalConfig.builder().prefer("pkcs11")
-        .provider("pkcs11", broken).provider("local", Map.of("dir", keys.toString())).build();
-    try (Envelope reader = Envelope.builder().policy(policy).localConfig(hsmDown)
-        .provider(new Pkcs11KekProvider()).build()) {
-      assertThat(reader.decrypt(sealed, Map.of())).asString(StandardCharsets.UTF_8).isEqualTo("hello");
+    LocalConfig hsmDown =
+        LocalConfig.builder()
+            .prefer("pkcs11")
+            .provider("pkcs11", broken)
+            .provider("local", Map.of("dir", keys.toString()))
+            .build();
+    try (Envelope reader =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(hsmDown)
+            .provider(new Pkcs11KekProvider())
+            .build()) {
+      assertThat(reader.decrypt(sealed, Map.of()))
+          .asString(StandardCharsets.UTF_8)
+          .isEqualTo("hello");
       assertThat(reader.stats().unwrapCalls("local://fallback")).isEqualTo(1);
     }
 
     // A cluster without the local key file opens it with the HSM alone.
-    LocalConfig hsmOnly = LocalConfig.builder().provider("pkcs11", hsm.settings(PIN_A))
-        .provider("local", Map.of("dir", dir.resolve("empty").toString())).build();
-    try (Envelope reader = Envelope.builder().policy(policy).localConfig(hsmOnly)
-        .provider(new Pkcs11KekProvider()).build()) {
-      assertThat(reader.decrypt(sealed, Map.of())).asString(StandardCharsets.UTF_8).isEqualTo("hello");
+    LocalConfig hsmOnly =
+        LocalConfig.builder()
+            .provider("pkcs11", hsm.settings(PIN_A))
+            .provider("local", Map.of("dir", dir.resolve("empty").toString()))
+            .build();
+    try (Envelope reader =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(hsmOnly)
+            .provider(new Pkcs11KekProvider())
+            .build()) {
+      assertThat(reader.decrypt(sealed, Map.of()))
+          .asString(StandardCharsets.UTF_8)
+          .isEqualTo("hello");
       assertThat(reader.stats().unwrapCalls(KEK_A)).isEqualTo(1);
     }
   }
@@ -205,17 +243,19 @@ class Pkcs11KekTest {
       try {
         List<Future<Integer>> results = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
-          Callable<Integer> worker = () -> {
-            int ok = 0;
-            for (int i = 0; i < 40; i++) {
-              SecretBytes dek = randomDek();
-              byte[] wrapped = kek.wrap(dek, PAYMENTS);
-              if (Arrays.equals(kek.unwrap(wrapped, PAYMENTS).toByteArray(), dek.toByteArray())) {
-                ok++;
-              }
-            }
-            return ok;
-          };
+          Callable<Integer> worker =
+              () -> {
+                int ok = 0;
+                for (int i = 0; i < 40; i++) {
+                  SecretBytes dek = randomDek();
+                  byte[] wrapped = kek.wrap(dek, PAYMENTS);
+                  if (Arrays.equals(
+                      kek.unwrap(wrapped, PAYMENTS).toByteArray(), dek.toByteArray())) {
+                    ok++;
+                  }
+                }
+                return ok;
+              };
           results.add(threads.submit(worker));
         }
         for (Future<Integer> result : results) {
@@ -232,8 +272,7 @@ class Pkcs11KekTest {
     try (Kek kek = open(KEK_A, PIN_A)) {
       byte[] wrapped = kek.wrap(randomDek(), PAYMENTS);
       // What a token reset does to this process: every session gone, logged out.
-      Pkcs11Library.module(SoftHsm.LIBRARY).getPKCS11Module()
-          .C_CloseAllSessions(hsm.slot(TOKEN_A));
+      Pkcs11Library.module(SoftHsm.LIBRARY).getPKCS11Module().C_CloseAllSessions(hsm.slot(TOKEN_A));
       assertThat(kek.unwrap(wrapped, PAYMENTS).length()).isEqualTo(32);
       assertThat(kek.wrap(randomDek(), PAYMENTS)).hasSize(60);
     }
@@ -243,8 +282,8 @@ class Pkcs11KekTest {
   void aWrongPinIsATypedErrorThatDoesNotShowThePin() throws Exception {
     String uri = "pkcs11://token=" + SoftHsm.TOKEN_PIN + ";object=kek";
     assertThatThrownBy(() -> open(uri, "0000-wrong"))
-        .isInstanceOfSatisfying(KeyUnavailableException.class,
-            e -> assertThat(e.retryable()).isFalse())
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
         .hasMessageContaining("CKR_PIN_INCORRECT")
         .hasMessageContaining(uri)
         .hasMessageNotContaining("0000-wrong");
@@ -253,11 +292,12 @@ class Pkcs11KekTest {
   @Test
   void aMissingKeyOrTokenIsATypedErrorNamingWhatWasLookedFor() {
     assertThatThrownBy(() -> open("pkcs11://token=" + TOKEN_A + ";object=nope", PIN_A))
-        .isInstanceOfSatisfying(KeyUnavailableException.class,
-            e -> assertThat(e.retryable()).isFalse())
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class, e -> assertThat(e.retryable()).isFalse())
         .hasMessageContaining("no AES secret key with label 'nope' on token '" + TOKEN_A + "'");
     assertThatThrownBy(() -> open("pkcs11://token=absent;object=kek", PIN_A))
-        .isInstanceOfSatisfying(KeyUnavailableException.class,
+        .isInstanceOfSatisfying(
+            KeyUnavailableException.class,
             e -> assertThat(e.retryable()).as("a token can be plugged in").isTrue())
         .hasMessageContaining("no initialised token with label 'absent'")
         .hasMessageContaining("'" + TOKEN_A + "'");
@@ -273,7 +313,8 @@ class Pkcs11KekTest {
   void tokensCanBeNamedBySlotAndKeysById() throws Exception {
     String bySlot = "pkcs11://slot-id=" + hsm.slot(TOKEN_A) + ";object=known;type=secret-key";
     String byId = "pkcs11://token=" + TOKEN_A + ";id=%01%02";
-    try (Kek slot = open(bySlot, PIN_A); Kek id = open(byId, PIN_A)) {
+    try (Kek slot = open(bySlot, PIN_A);
+        Kek id = open(byId, PIN_A)) {
       byte[] wrapped = slot.wrap(randomDek(), PAYMENTS);
       assertThat(id.unwrap(wrapped, PAYMENTS).length()).as("the same key").isEqualTo(32);
     }
@@ -310,11 +351,14 @@ class Pkcs11KekTest {
       assertThat(value).isNull();
       // ...nor exported wrapped under another key...
       assertThatThrownBy(() -> admin.wrapKey(new Mechanism(CKM_AES_KEY_WRAP_PAD), other, kek))
-          .isInstanceOfSatisfying(PKCS11Exception.class,
+          .isInstanceOfSatisfying(
+              PKCS11Exception.class,
               e -> assertThat(e.getErrorName()).isEqualTo("CKR_KEY_UNEXTRACTABLE"));
       // ...nor made extractable again (PKCS#11: CKA_EXTRACTABLE can only go true -> false).
-      assertThatThrownBy(() -> admin.setAttributeValues(kek,
-          new AttributeVector().attr(CKA_EXTRACTABLE, true))).isInstanceOf(TokenException.class);
+      assertThatThrownBy(
+              () ->
+                  admin.setAttributeValues(kek, new AttributeVector().attr(CKA_EXTRACTABLE, true)))
+          .isInstanceOf(TokenException.class);
     } finally {
       admin.closeAllSessions();
     }
@@ -325,26 +369,33 @@ class Pkcs11KekTest {
     Pkcs11KekProvider provider = new Pkcs11KekProvider(name -> null);
     Map<String, String> noPin = Map.of("library", SoftHsm.LIBRARY.toString());
     assertThatThrownBy(() -> provider.open(KEK_A, settings(noPin)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("providers.pkcs11.pinFile");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.pkcs11.pinFile");
     Map<String, String> unknown = new HashMap<>(hsm.settings(PIN_A));
     unknown.put("pin", "4711-a");
     assertThatThrownBy(() -> provider.open(KEK_A, settings(unknown)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("providers.pkcs11.pin")
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.pkcs11.pin")
         .hasMessageNotContaining("4711-a");
     Map<String, String> noLibrary = Map.of("pinEnv", "HSM_PIN");
     assertThatThrownBy(() -> provider.open(KEK_A, settings(noLibrary)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("providers.pkcs11.library");
-    Map<String, String> unsetEnv = Map.of("library", SoftHsm.LIBRARY.toString(), "pinEnv", "HSM_PIN");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.pkcs11.library");
+    Map<String, String> unsetEnv =
+        Map.of("library", SoftHsm.LIBRARY.toString(), "pinEnv", "HSM_PIN");
     assertThatThrownBy(() -> provider.open(KEK_A, settings(unsetEnv)))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("HSM_PIN is not set");
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("HSM_PIN is not set");
     Map<String, String> badSessions = new HashMap<>(hsm.settings(PIN_A));
     badSessions.put("sessions", "0");
     assertThatThrownBy(() -> provider.open(KEK_A, settings(badSessions)))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("providers.pkcs11.sessions");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("providers.pkcs11.sessions");
     Map<String, String> missingPinFile = new HashMap<>(hsm.settings(PIN_A));
     missingPinFile.put("pinFile", dir.resolve("nope").toString());
     assertThatThrownBy(() -> provider.open(KEK_A, settings(missingPinFile)))
-        .isInstanceOf(KeyUnavailableException.class).hasMessageContaining("does not exist");
+        .isInstanceOf(KeyUnavailableException.class)
+        .hasMessageContaining("does not exist");
   }
 
   @Test

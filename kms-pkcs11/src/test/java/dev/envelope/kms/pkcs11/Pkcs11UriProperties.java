@@ -19,8 +19,11 @@ class Pkcs11UriProperties {
   void anyInputParsesOrIsATypedPolicyError(@ForAll @StringLength(max = 80) String path) {
     try {
       Pkcs11Uri uri = Pkcs11Uri.parse("pkcs11://" + path);
-      assertThat(uri.tokenLabel().isPresent() || uri.tokenSerial().isPresent()
-          || uri.slotId().isPresent()).isTrue();
+      assertThat(
+              uri.tokenLabel().isPresent()
+                  || uri.tokenSerial().isPresent()
+                  || uri.slotId().isPresent())
+          .isTrue();
       assertThat(uri.objectLabel().isPresent() || uri.objectId().isPresent()).isTrue();
     } catch (InvalidPolicyException e) {
       assertThat(e.getMessage()).contains("pkcs11://");
@@ -30,23 +33,28 @@ class Pkcs11UriProperties {
   @Property(tries = 500)
   void percentEncodedLabelsDecodeToTheirText(
       @ForAll("labels") String token, @ForAll("labels") String object) {
-    Pkcs11Uri uri = Pkcs11Uri.parse(
-        "pkcs11://token=" + encode(token) + ";object=" + encode(object) + ";type=secret-key");
+    Pkcs11Uri uri =
+        Pkcs11Uri.parse(
+            "pkcs11://token=" + encode(token) + ";object=" + encode(object) + ";type=secret-key");
     assertThat(uri.tokenLabel()).contains(token);
     assertThat(uri.objectLabel()).contains(object);
   }
 
   @Provide
   Arbitrary<String> labels() {
-    return Arbitraries.strings().ofMinLength(1).ofMaxLength(10)
-        .withCharRange(' ', '~').withChars('é', 'ß', '€')
+    return Arbitraries.strings()
+        .ofMinLength(1)
+        .ofMaxLength(10)
+        .withCharRange(' ', '~')
+        .withChars('é', 'ß', '€')
         .filter(s -> s.getBytes(StandardCharsets.UTF_8).length <= 32);
   }
 
   @Test
   void namedMistakesAreExplained() {
     assertThatThrownBy(() -> Pkcs11Uri.parse("pkcs11://token=a;object=b?pin-value=1234"))
-        .isInstanceOf(InvalidPolicyException.class).hasMessageContaining("PIN comes from the local");
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("PIN comes from the local");
     assertThatThrownBy(() -> Pkcs11Uri.parse("pkcs11://object=b"))
         .hasMessageContaining("name the token");
     assertThatThrownBy(() -> Pkcs11Uri.parse("pkcs11://token=a"))

@@ -31,17 +31,23 @@ import org.xipki.pkcs11.wrapper.Token;
  */
 final class SoftHsm {
   static final Path LIBRARY = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+
   /** Holds the keys of most tests. */
   static final String TOKEN_A = "envelope-a";
+
   /** A second token with a key of the same label: another "cluster's" HSM. */
   static final String TOKEN_B = "envelope-b";
+
   /** Only ever logged into with a wrong PIN (login state is per process, so it needs its own). */
   static final String TOKEN_PIN = "envelope-pin";
+
   static final String PIN_A = "4711-a";
   static final String PIN_B = "4711-b";
   static final String PIN_PIN_TOKEN = "4711-c";
+
   /** A key imported with known bytes (sensitive from then on) to check the format with the JCE. */
   static final byte[] KNOWN_KEY = new byte[32];
+
   static final byte[] KNOWN_KEY_ID = {0x01, 0x02};
 
   private static SoftHsm instance;
@@ -66,7 +72,8 @@ final class SoftHsm {
       if (System.getenv("CI") != null) {
         fail("SoftHSM2 is required in CI: install the Debian package softhsm2 (.ci/run does)");
       }
-      Assumptions.abort("SoftHSM2 is not installed (apt-get install softhsm2); PKCS#11 tests skipped");
+      Assumptions.abort(
+          "SoftHSM2 is not installed (apt-get install softhsm2); PKCS#11 tests skipped");
     }
     String conf = System.getenv("SOFTHSM2_CONF");
     if (conf == null) {
@@ -77,8 +84,12 @@ final class SoftHsm {
       Path directory = config.getParent();
       deleteRecursively(directory);
       Path tokens = Files.createDirectories(directory.resolve("tokens"));
-      Files.writeString(config, "directories.tokendir = " + tokens + "\n"
-          + "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+      Files.writeString(
+          config,
+          "directories.tokendir = "
+              + tokens
+              + "\n"
+              + "objectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
       SoftHsm hsm = new SoftHsm(directory);
       hsm.initToken(TOKEN_A, PIN_A);
       hsm.initToken(TOKEN_B, PIN_B);
@@ -118,8 +129,18 @@ final class SoftHsm {
   }
 
   private void initToken(String label, String pin) throws Exception {
-    String out = run(List.of("softhsm2-util", "--init-token", "--free", "--label", label,
-        "--pin", pin, "--so-pin", pin + "-so"));
+    String out =
+        run(
+            List.of(
+                "softhsm2-util",
+                "--init-token",
+                "--free",
+                "--label",
+                label,
+                "--pin",
+                pin,
+                "--so-pin",
+                pin + "-so"));
     // "The token has been initialized and is reassigned to slot N"
     String slot = out.replaceAll("(?s).*reassigned to slot (\\d+).*", "$1");
     slots.put(label, Long.parseLong(slot.trim()));
@@ -137,9 +158,17 @@ final class SoftHsm {
       for (int i = 0; i < KNOWN_KEY.length; i++) {
         KNOWN_KEY[i] = (byte) (0xA0 + i);
       }
-      a.createObject(AttributeVector.newAESSecretKey().token(true).label("known").id(KNOWN_KEY_ID)
-          .value(KNOWN_KEY).sensitive(true).extractable(false)
-          .encrypt(true).decrypt(true).private_(true));
+      a.createObject(
+          AttributeVector.newAESSecretKey()
+              .token(true)
+              .label("known")
+              .id(KNOWN_KEY_ID)
+              .value(KNOWN_KEY)
+              .sensitive(true)
+              .extractable(false)
+              .encrypt(true)
+              .decrypt(true)
+              .private_(true));
     } finally {
       a.closeAllSessions();
     }
@@ -153,10 +182,19 @@ final class SoftHsm {
 
   private static void generateAes(PKCS11Token token, String label, int bytes, boolean extractable)
       throws Exception {
-    token.generateKey(new Mechanism(CKM_AES_KEY_GEN), AttributeVector.newAESSecretKey()
-        .token(true).label(label).valueLen(bytes).private_(true)
-        .sensitive(!extractable).extractable(extractable)
-        .encrypt(true).decrypt(true).wrap(true).unwrap(true));
+    token.generateKey(
+        new Mechanism(CKM_AES_KEY_GEN),
+        AttributeVector.newAESSecretKey()
+            .token(true)
+            .label(label)
+            .valueLen(bytes)
+            .private_(true)
+            .sensitive(!extractable)
+            .extractable(extractable)
+            .encrypt(true)
+            .decrypt(true)
+            .wrap(true)
+            .unwrap(true));
   }
 
   private static String run(List<String> command) throws Exception {
@@ -170,8 +208,8 @@ final class SoftHsm {
 
   private static boolean onPath(String program) {
     String path = System.getenv("PATH");
-    return path != null && Stream.of(path.split(":"))
-        .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
+    return path != null
+        && Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

@@ -24,8 +24,12 @@ public final class AwsIdentities {
    * @param sessionToken null for long-term keys
    * @param principalArn e.g. {@code arn:aws:sts::111122223333:assumed-role/ROLE/SESSION}
    */
-  public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken,
-      String principalArn, Instant expiration) {
+  public record Credentials(
+      String accessKeyId,
+      String secretAccessKey,
+      String sessionToken,
+      String principalArn,
+      Instant expiration) {
     @Override
     public String toString() {
       return "Credentials[" + accessKeyId + ", " + principalArn + "]";
@@ -44,8 +48,13 @@ public final class AwsIdentities {
 
   /** Long-term keys ({@code AKIA…}) of the IAM user {@code name}. */
   public Credentials addUser(String name) {
-    Credentials c = new Credentials("AKIA" + id(16), secret(), null,
-        "arn:aws:iam::" + ACCOUNT + ":user/" + name, Instant.MAX);
+    Credentials c =
+        new Credentials(
+            "AKIA" + id(16),
+            secret(),
+            null,
+            "arn:aws:iam::" + ACCOUNT + ":user/" + name,
+            Instant.MAX);
     byAccessKey.put(c.accessKeyId(), c);
     return c;
   }
@@ -53,9 +62,13 @@ public final class AwsIdentities {
   /** Temporary credentials ({@code ASIA…}) for a session of {@code roleArn}. */
   public Credentials issueSession(String roleArn, String sessionName, Duration lifetime) {
     String role = roleArn.substring(roleArn.indexOf(":role/") + ":role/".length());
-    Credentials c = new Credentials("ASIA" + id(16), secret(), "FQoG" + secret() + secret(),
-        "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + role + "/" + sessionName,
-        Instant.now().plus(lifetime));
+    Credentials c =
+        new Credentials(
+            "ASIA" + id(16),
+            secret(),
+            "FQoG" + secret() + secret(),
+            "arn:aws:sts::" + ACCOUNT + ":assumed-role/" + role + "/" + sessionName,
+            Instant.now().plus(lifetime));
     byAccessKey.put(c.accessKeyId(), c);
     return c;
   }
@@ -68,30 +81,39 @@ public final class AwsIdentities {
       return failed("MissingAuthenticationToken", "Missing Authentication Token");
     }
     if (!claim.service().equals(service)) {
-      return failed("InvalidSignatureException", "Credential should be scoped to correct service: '"
-          + service + "'");
+      return failed(
+          "InvalidSignatureException",
+          "Credential should be scoped to correct service: '" + service + "'");
     }
     Credentials c = byAccessKey.get(claim.accessKeyId());
     if (c == null) {
-      return failed("UnrecognizedClientException", "The security token included in the request is"
-          + " invalid.");
+      return failed(
+          "UnrecognizedClientException",
+          "The security token included in the request is" + " invalid.");
     }
     if (c.expiration().isBefore(Instant.now())) {
-      return failed("ExpiredTokenException", "The security token included in the request is"
-          + " expired");
+      return failed(
+          "ExpiredTokenException", "The security token included in the request is" + " expired");
     }
     String token = exchange.getRequestHeaders().getFirst("X-Amz-Security-Token");
     if (c.sessionToken() != null && !c.sessionToken().equals(token)
         || c.sessionToken() == null && token != null) {
-      return failed("UnrecognizedClientException", "The security token included in the request is"
-          + " invalid.");
+      return failed(
+          "UnrecognizedClientException",
+          "The security token included in the request is" + " invalid.");
     }
     if (c.sessionToken() != null && !claim.signedHeaders().contains("x-amz-security-token")) {
       return failed("InvalidSignatureException", "x-amz-security-token must be signed");
     }
-    String error = SigV4Verifier.verify(claim, c.secretAccessKey(),
-        exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-        exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), body);
+    String error =
+        SigV4Verifier.verify(
+            claim,
+            c.secretAccessKey(),
+            exchange.getRequestMethod(),
+            exchange.getRequestURI().getRawPath(),
+            exchange.getRequestURI().getRawQuery(),
+            exchange.getRequestHeaders(),
+            body);
     if (error != null) {
       return failed("InvalidSignatureException", error);
     }

@@ -51,12 +51,13 @@ import javax.crypto.spec.SecretKeySpec;
 public final class FakeAwsKms implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] BLOB_MAGIC = "FAKEKMS1".getBytes(StandardCharsets.US_ASCII);
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec(
+          "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
   /** One call the fake answered (or refused). */
-  public record Call(String operation, String region, String principalArn, String keyId,
-      String outcome) {}
+  public record Call(
+      String operation, String region, String principalArn, String keyId, String outcome) {}
 
   private static final class Key {
     final String id;
@@ -79,10 +80,13 @@ public final class FakeAwsKms implements AutoCloseable {
   private final AwsIdentities identities;
   private final LoopbackServer server;
   private final SecureRandom random = new SecureRandom();
+
   /** Key ARN (one per region for Multi-Region keys) → key. */
   private final Map<String, Key> keys = new ConcurrentHashMap<>();
+
   /** Alias ARN → key ARN. */
   private final Map<String, String> aliases = new ConcurrentHashMap<>();
+
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
 
@@ -171,7 +175,8 @@ public final class FakeAwsKms implements AutoCloseable {
 
   /** Requests of one operation that succeeded. */
   public long succeeded(String operation) {
-    return calls.stream().filter(c -> c.operation().equals(operation) && c.outcome().equals("ok"))
+    return calls.stream()
+        .filter(c -> c.operation().equals(operation) && c.outcome().equals("ok"))
         .count();
   }
 
@@ -188,14 +193,17 @@ public final class FakeAwsKms implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     byte[] body = LoopbackServer.body(exchange, 256 * 1024);
     String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-    String operation = target != null && target.startsWith("TrentService.")
-        ? target.substring("TrentService.".length()) : String.valueOf(target);
+    String operation =
+        target != null && target.startsWith("TrentService.")
+            ? target.substring("TrentService.".length())
+            : String.valueOf(target);
     Fault fault;
     synchronized (this) {
       fault = faults.poll();
     }
     if (fault != null) {
-      calls.add(new Call(operation, null, null, null, fault.hang() != null ? "hang" : fault.code()));
+      calls.add(
+          new Call(operation, null, null, null, fault.hang() != null ? "hang" : fault.code()));
       if (fault.hang() != null) {
         LoopbackServer.hang(fault.hang());
       }
@@ -208,7 +216,8 @@ public final class FakeAwsKms implements AutoCloseable {
       error(exchange, 400, caller.errorCode(), caller.error());
       return;
     }
-    if (!"application/x-amz-json-1.1".equals(exchange.getRequestHeaders().getFirst("Content-Type"))) {
+    if (!"application/x-amz-json-1.1"
+        .equals(exchange.getRequestHeaders().getFirst("Content-Type"))) {
       error(exchange, 400, "SerializationException", "expected application/x-amz-json-1.1");
       return;
     }
@@ -266,8 +275,9 @@ public final class FakeAwsKms implements AutoCloseable {
     }
 
     void record(String outcome) {
-      calls.add(new Call(operation, caller.region(), caller.credentials().principalArn(), keyArn,
-          outcome));
+      calls.add(
+          new Call(
+              operation, caller.region(), caller.credentials().principalArn(), keyArn, outcome));
     }
 
     void answer(ObjectNode response) throws IOException {
@@ -286,8 +296,8 @@ public final class FakeAwsKms implements AutoCloseable {
     if (keyId.startsWith("arn:")) {
       String[] parts = keyId.split(":", 6);
       if (parts.length < 6 || !parts[3].equals(region)) {
-        throw new KmsError(400, "NotFoundException", "Invalid arn " + keyId + " for region "
-            + region);
+        throw new KmsError(
+            400, "NotFoundException", "Invalid arn " + keyId + " for region " + region);
       }
       arn = keyId;
     } else {
@@ -311,9 +321,18 @@ public final class FakeAwsKms implements AutoCloseable {
     Key key = keys.get(arn);
     String principal = r.caller.credentials().principalArn();
     if (key.allowedPrincipalPrefix != null && !principal.startsWith(key.allowedPrincipalPrefix)) {
-      throw new KmsError(400, "AccessDeniedException", "User: " + principal
-          + " is not authorized to perform: kms:" + r.operation + " on resource: " + arn
-          + " because no resource-based policy allows the kms:" + r.operation + " action");
+      throw new KmsError(
+          400,
+          "AccessDeniedException",
+          "User: "
+              + principal
+              + " is not authorized to perform: kms:"
+              + r.operation
+              + " on resource: "
+              + arn
+              + " because no resource-based policy allows the kms:"
+              + r.operation
+              + " action");
     }
     if (requireEnabled && !key.enabled) {
       throw new KmsError(400, "DisabledException", arn + " is disabled.");
@@ -329,7 +348,9 @@ public final class FakeAwsKms implements AutoCloseable {
       throw new KmsError(400, "ValidationException", "Plaintext must be 1 to 4096 bytes");
     }
     if (key.aes == null) {
-      throw new KmsError(400, "InvalidKeyUsageException",
+      throw new KmsError(
+          400,
+          "InvalidKeyUsageException",
           "this fake encrypts with RSA keys only on the client side (GetPublicKey)");
     }
     String algorithm = r.text("EncryptionAlgorithm");
@@ -345,10 +366,11 @@ public final class FakeAwsKms implements AutoCloseable {
     blob.write(id);
     blob.write(iv);
     blob.write(sealed);
-    ObjectNode out = JSON.createObjectNode()
-        .put("CiphertextBlob", Base64.getEncoder().encodeToString(blob.toByteArray()))
-        .put("KeyId", arn)
-        .put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    ObjectNode out =
+        JSON.createObjectNode()
+            .put("CiphertextBlob", Base64.getEncoder().encodeToString(blob.toByteArray()))
+            .put("KeyId", arn)
+            .put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
     r.answer(out);
   }
 
@@ -363,7 +385,8 @@ public final class FakeAwsKms implements AutoCloseable {
         throw new KmsError(400, "InvalidKeyUsageException", algorithm + " is not valid for " + arn);
       }
       if (!algorithm.equals("RSAES_OAEP_SHA_256")) {
-        throw new KmsError(400, "InvalidKeyUsageException", "this fake supports RSAES_OAEP_SHA_256");
+        throw new KmsError(
+            400, "InvalidKeyUsageException", "this fake supports RSAES_OAEP_SHA_256");
       }
       byte[] plaintext;
       try {
@@ -373,9 +396,11 @@ public final class FakeAwsKms implements AutoCloseable {
       } catch (GeneralSecurityException e) {
         throw new KmsError(400, "InvalidCiphertextException", null);
       }
-      r.answer(JSON.createObjectNode().put("KeyId", arn)
-          .put("Plaintext", Base64.getEncoder().encodeToString(plaintext))
-          .put("EncryptionAlgorithm", algorithm));
+      r.answer(
+          JSON.createObjectNode()
+              .put("KeyId", arn)
+              .put("Plaintext", Base64.getEncoder().encodeToString(plaintext))
+              .put("EncryptionAlgorithm", algorithm));
       return;
     }
     // Symmetric: the blob names its key; a pinned KeyId must be that key.
@@ -393,8 +418,11 @@ public final class FakeAwsKms implements AutoCloseable {
     if (keyId != null) {
       String pinned = resolve(r, keyId);
       if (!pinned.equals(arn)) {
-        throw new KmsError(400, "IncorrectKeyException", "The key ID in the request does not"
-            + " identify a KMS key that can perform this operation.");
+        throw new KmsError(
+            400,
+            "IncorrectKeyException",
+            "The key ID in the request does not"
+                + " identify a KMS key that can perform this operation.");
       }
     }
     if (!keys.containsKey(arn)) {
@@ -404,31 +432,38 @@ public final class FakeAwsKms implements AutoCloseable {
     Key key = usable(r, arn, true);
     byte[] plaintext;
     try {
-      plaintext = gcm(Cipher.DECRYPT_MODE, key.aes,
-          java.util.Arrays.copyOfRange(blob, ivAt, ivAt + 12), context(r),
-          java.util.Arrays.copyOfRange(blob, ivAt + 12, blob.length));
+      plaintext =
+          gcm(
+              Cipher.DECRYPT_MODE,
+              key.aes,
+              java.util.Arrays.copyOfRange(blob, ivAt, ivAt + 12),
+              context(r),
+              java.util.Arrays.copyOfRange(blob, ivAt + 12, blob.length));
     } catch (KmsError e) {
       throw new KmsError(400, "InvalidCiphertextException", null);
     }
-    r.answer(JSON.createObjectNode().put("KeyId", arn)
-        .put("Plaintext", Base64.getEncoder().encodeToString(plaintext))
-        .put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
+    r.answer(
+        JSON.createObjectNode()
+            .put("KeyId", arn)
+            .put("Plaintext", Base64.getEncoder().encodeToString(plaintext))
+            .put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
   }
 
   private void describeKey(Request r) throws IOException {
     String arn = resolve(r, r.text("KeyId"));
     Key key = usable(r, arn, false);
-    ObjectNode meta = JSON.createObjectNode()
-        .put("AWSAccountId", AwsIdentities.ACCOUNT)
-        .put("KeyId", key.id)
-        .put("Arn", arn)
-        .put("Enabled", key.enabled)
-        .put("KeyState", key.enabled ? "Enabled" : "Disabled")
-        .put("KeyUsage", "ENCRYPT_DECRYPT")
-        .put("KeySpec", key.aes != null ? "SYMMETRIC_DEFAULT" : "RSA_3072")
-        .put("MultiRegion", key.multiRegion);
-    meta.putArray("EncryptionAlgorithms").add(key.aes != null ? "SYMMETRIC_DEFAULT"
-        : "RSAES_OAEP_SHA_256");
+    ObjectNode meta =
+        JSON.createObjectNode()
+            .put("AWSAccountId", AwsIdentities.ACCOUNT)
+            .put("KeyId", key.id)
+            .put("Arn", arn)
+            .put("Enabled", key.enabled)
+            .put("KeyState", key.enabled ? "Enabled" : "Disabled")
+            .put("KeyUsage", "ENCRYPT_DECRYPT")
+            .put("KeySpec", key.aes != null ? "SYMMETRIC_DEFAULT" : "RSA_3072")
+            .put("MultiRegion", key.multiRegion);
+    meta.putArray("EncryptionAlgorithms")
+        .add(key.aes != null ? "SYMMETRIC_DEFAULT" : "RSAES_OAEP_SHA_256");
     ObjectNode out = JSON.createObjectNode();
     out.set("KeyMetadata", meta);
     r.answer(out);
@@ -440,11 +475,12 @@ public final class FakeAwsKms implements AutoCloseable {
     if (key.rsa == null) {
       throw new KmsError(400, "UnsupportedOperationException", arn + " is not an asymmetric key");
     }
-    ObjectNode out = JSON.createObjectNode()
-        .put("KeyId", arn)
-        .put("PublicKey", Base64.getEncoder().encodeToString(key.rsa.getPublic().getEncoded()))
-        .put("KeySpec", "RSA_3072")
-        .put("KeyUsage", "ENCRYPT_DECRYPT");
+    ObjectNode out =
+        JSON.createObjectNode()
+            .put("KeyId", arn)
+            .put("PublicKey", Base64.getEncoder().encodeToString(key.rsa.getPublic().getEncoded()))
+            .put("KeySpec", "RSA_3072")
+            .put("KeyUsage", "ENCRYPT_DECRYPT");
     out.putArray("EncryptionAlgorithms").add("RSAES_OAEP_SHA_1").add("RSAES_OAEP_SHA_256");
     r.answer(out);
   }

@@ -56,17 +56,31 @@ public final class FakeContainerCredentials implements AutoCloseable {
     }
     if (token == null || !token.equals(expected)) {
       rejected.incrementAndGet();
-      LoopbackServer.respond(exchange, 401, "application/json",
+      LoopbackServer.respond(
+          exchange,
+          401,
+          "application/json",
           "{\"code\":\"AccessDeniedException\",\"message\":\"invalid service account token\"}");
       return;
     }
     calls.incrementAndGet();
-    AwsIdentities.Credentials c = identities.issueSession(roleArn, "eks-pod-identity",
-        Duration.ofHours(6));
-    LoopbackServer.respond(exchange, 200, "application/json",
-        "{\"AccessKeyId\":\"" + c.accessKeyId() + "\",\"SecretAccessKey\":\""
-            + c.secretAccessKey() + "\",\"Token\":\"" + c.sessionToken() + "\",\"AccountId\":\""
-            + AwsIdentities.ACCOUNT + "\",\"Expiration\":\"" + c.expiration() + "\"}");
+    AwsIdentities.Credentials c =
+        identities.issueSession(roleArn, "eks-pod-identity", Duration.ofHours(6));
+    LoopbackServer.respond(
+        exchange,
+        200,
+        "application/json",
+        "{\"AccessKeyId\":\""
+            + c.accessKeyId()
+            + "\",\"SecretAccessKey\":\""
+            + c.secretAccessKey()
+            + "\",\"Token\":\""
+            + c.sessionToken()
+            + "\",\"AccountId\":\""
+            + AwsIdentities.ACCOUNT
+            + "\",\"Expiration\":\""
+            + c.expiration()
+            + "\"}");
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FakeSts implements AutoCloseable {
   private static final String NS = "https://sts.amazonaws.com/doc/2011-06-15/";
+
   /** The call being handled, for {@link #calls()} (handlers run on pool threads). */
   private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
 
@@ -43,7 +44,9 @@ public final class FakeSts implements AutoCloseable {
     webIdentityTrust.put(roleArn, tokenFile);
   }
 
-  /** Lets callers whose principal ARN starts with {@code principalPrefix} assume {@code roleArn}. */
+  /**
+   * Lets callers whose principal ARN starts with {@code principalPrefix} assume {@code roleArn}.
+   */
   public void trustRole(String roleArn, String principalPrefix) {
     roleTrust.put(roleArn, principalPrefix);
   }
@@ -81,9 +84,13 @@ public final class FakeSts implements AutoCloseable {
       case "AssumeRoleWithWebIdentity" -> {
         Path trusted = webIdentityTrust.get(roleArn);
         String token = params.get("WebIdentityToken");
-        if (trusted == null || token == null
+        if (trusted == null
+            || token == null
             || !token.equals(Files.readString(trusted, StandardCharsets.UTF_8))) {
-          error(exchange, 400, "InvalidIdentityToken",
+          error(
+              exchange,
+              400,
+              "InvalidIdentityToken",
               "Couldn't verify the web identity token for role " + roleArn);
           return;
         }
@@ -97,8 +104,14 @@ public final class FakeSts implements AutoCloseable {
         }
         String prefix = roleTrust.get(roleArn);
         if (prefix == null || !caller.credentials().principalArn().startsWith(prefix)) {
-          error(exchange, 403, "AccessDenied", "User: " + caller.credentials().principalArn()
-              + " is not authorized to perform: sts:AssumeRole on resource: " + roleArn);
+          error(
+              exchange,
+              403,
+              "AccessDenied",
+              "User: "
+                  + caller.credentials().principalArn()
+                  + " is not authorized to perform: sts:AssumeRole on resource: "
+                  + roleArn);
           return;
         }
         answer(exchange, action, identities.issueSession(roleArn, session, lifetime), roleArn);
@@ -107,28 +120,61 @@ public final class FakeSts implements AutoCloseable {
     }
   }
 
-  private void answer(HttpExchange exchange, String action, AwsIdentities.Credentials c,
-      String roleArn) throws IOException {
+  private void answer(
+      HttpExchange exchange, String action, AwsIdentities.Credentials c, String roleArn)
+      throws IOException {
     calls.add(CURRENT.get() + " -> ok");
-    String xml = "<" + action + "Response xmlns=\"" + NS + "\"><" + action + "Result>"
-        + "<Credentials><AccessKeyId>" + c.accessKeyId() + "</AccessKeyId>"
-        + "<SecretAccessKey>" + c.secretAccessKey() + "</SecretAccessKey>"
-        + "<SessionToken>" + c.sessionToken() + "</SessionToken>"
-        + "<Expiration>" + c.expiration() + "</Expiration></Credentials>"
-        + "<AssumedRoleUser><Arn>" + c.principalArn() + "</Arn>"
-        + "<AssumedRoleId>AROA" + UUID.randomUUID().toString().substring(0, 8) + ":s</AssumedRoleId>"
-        + "</AssumedRoleUser></" + action + "Result>"
-        + "<ResponseMetadata><RequestId>" + UUID.randomUUID() + "</RequestId></ResponseMetadata>"
-        + "</" + action + "Response>";
+    String xml =
+        "<"
+            + action
+            + "Response xmlns=\""
+            + NS
+            + "\"><"
+            + action
+            + "Result>"
+            + "<Credentials><AccessKeyId>"
+            + c.accessKeyId()
+            + "</AccessKeyId>"
+            + "<SecretAccessKey>"
+            + c.secretAccessKey()
+            + "</SecretAccessKey>"
+            + "<SessionToken>"
+            + c.sessionToken()
+            + "</SessionToken>"
+            + "<Expiration>"
+            + c.expiration()
+            + "</Expiration></Credentials>"
+            + "<AssumedRoleUser><Arn>"
+            + c.principalArn()
+            + "</Arn>"
+            + "<AssumedRoleId>AROA"
+            + UUID.randomUUID().toString().substring(0, 8)
+            + ":s</AssumedRoleId>"
+            + "</AssumedRoleUser></"
+            + action
+            + "Result>"
+            + "<ResponseMetadata><RequestId>"
+            + UUID.randomUUID()
+            + "</RequestId></ResponseMetadata>"
+            + "</"
+            + action
+            + "Response>";
     LoopbackServer.respond(exchange, 200, "text/xml", xml);
   }
 
   private void error(HttpExchange exchange, int status, String code, String message)
       throws IOException {
     calls.add(CURRENT.get() + " -> " + code);
-    String xml = "<ErrorResponse xmlns=\"" + NS + "\"><Error><Type>Sender</Type><Code>" + code
-        + "</Code><Message>" + message + "</Message></Error><RequestId>" + UUID.randomUUID()
-        + "</RequestId></ErrorResponse>";
+    String xml =
+        "<ErrorResponse xmlns=\""
+            + NS
+            + "\"><Error><Type>Sender</Type><Code>"
+            + code
+            + "</Code><Message>"
+            + message
+            + "</Message></Error><RequestId>"
+            + UUID.randomUUID()
+            + "</RequestId></ErrorResponse>";
     LoopbackServer.respond(exchange, status, "text/xml", xml);
   }
 

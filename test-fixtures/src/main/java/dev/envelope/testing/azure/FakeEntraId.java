@@ -72,10 +72,15 @@ public final class FakeEntraId implements AutoCloseable {
     if (exchange.getRequestMethod().equals("GET")
         && path.equals("/" + tenant + "/v2.0/.well-known/openid-configuration")) {
       String base = server.endpoint() + "/" + tenant;
-      LoopbackServer.respond(exchange, 200, "application/json", JSON.writeValueAsString(Map.of(
-          "token_endpoint", base + "/oauth2/v2.0/token",
-          "authorization_endpoint", base + "/oauth2/v2.0/authorize",
-          "issuer", base + "/v2.0")));
+      LoopbackServer.respond(
+          exchange,
+          200,
+          "application/json",
+          JSON.writeValueAsString(
+              Map.of(
+                  "token_endpoint", base + "/oauth2/v2.0/token",
+                  "authorization_endpoint", base + "/oauth2/v2.0/authorize",
+                  "issuer", base + "/v2.0")));
       return;
     }
     if (!exchange.getRequestMethod().equals("POST") || !path.endsWith("/oauth2/v2.0/token")) {
@@ -91,24 +96,37 @@ public final class FakeEntraId implements AutoCloseable {
       return;
     }
     if (!"client_credentials".equals(form.get("grant_type"))
-        || !"urn:ietf:params:oauth:client-assertion-type:jwt-bearer".equals(form.get("client_assertion_type"))) {
+        || !"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            .equals(form.get("client_assertion_type"))) {
       error(exchange, 400, "unsupported_grant_type", "expected a client assertion", call);
       return;
     }
     Path trusted = federated.get(clientId);
     String assertion = form.get("client_assertion");
-    if (trusted == null || assertion == null
+    if (trusted == null
+        || assertion == null
         || !assertion.equals(Files.readString(trusted, StandardCharsets.UTF_8).strip())) {
-      error(exchange, 401, "invalid_client", "AADSTS700213: No matching federated identity record"
-          + " found for presented assertion", call);
+      error(
+          exchange,
+          401,
+          "invalid_client",
+          "AADSTS700213: No matching federated identity record" + " found for presented assertion",
+          call);
       return;
     }
     // MSAL adds the OpenID scopes to every request; Entra ID ignores them for client credentials.
-    String[] scopes = java.util.Arrays.stream(scope.split(" "))
-        .filter(x -> !x.isBlank() && !List.of("openid", "profile", "offline_access").contains(x))
-        .toArray(String[]::new);
+    String[] scopes =
+        java.util.Arrays.stream(scope.split(" "))
+            .filter(
+                x -> !x.isBlank() && !List.of("openid", "profile", "offline_access").contains(x))
+            .toArray(String[]::new);
     if (scopes.length != 1 || !scopes[0].endsWith("/.default")) {
-      error(exchange, 400, "invalid_scope", "AADSTS70011: one resource/.default scope expected", call);
+      error(
+          exchange,
+          400,
+          "invalid_scope",
+          "AADSTS70011: one resource/.default scope expected",
+          call);
       return;
     }
     call = clientId + " " + scopes[0];
@@ -118,16 +136,31 @@ public final class FakeEntraId implements AutoCloseable {
     String accessToken = "fake-entra." + HexFormat.of().formatHex(raw);
     tokens.put(accessToken, new Token(clientId, resource, Instant.now().plus(Duration.ofHours(1))));
     calls.add(call + " -> ok");
-    LoopbackServer.respond(exchange, 200, "application/json", JSON.writeValueAsString(Map.of(
-        "token_type", "Bearer", "expires_in", 3599, "ext_expires_in", 3599,
-        "access_token", accessToken)));
+    LoopbackServer.respond(
+        exchange,
+        200,
+        "application/json",
+        JSON.writeValueAsString(
+            Map.of(
+                "token_type",
+                "Bearer",
+                "expires_in",
+                3599,
+                "ext_expires_in",
+                3599,
+                "access_token",
+                accessToken)));
   }
 
   private void error(HttpExchange exchange, int status, String code, String message, String call)
       throws IOException {
     calls.add(call + " -> " + code);
-    LoopbackServer.respond(exchange, status, "application/json", JSON.writeValueAsString(Map.of(
-        "error", code, "error_description", message, "error_codes", List.of(status))));
+    LoopbackServer.respond(
+        exchange,
+        status,
+        "application/json",
+        JSON.writeValueAsString(
+            Map.of("error", code, "error_description", message, "error_codes", List.of(status))));
   }
 
   @Override

@@ -48,8 +48,9 @@ public final class FakeKeyVault implements AutoCloseable {
   public record Call(String method, String path, String clientId, int status) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec(
+          "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
   private static final class Version {
     final KeyPair rsa;
@@ -70,20 +71,24 @@ public final class FakeKeyVault implements AutoCloseable {
   private final String resource;
   private final LoopbackServer server;
   private final SecureRandom random = new SecureRandom();
+
   /** name → version → key, versions in creation order (the last is current). */
   private final Map<String, LinkedHashMap<String, Version>> keys = new ConcurrentHashMap<>();
+
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
 
   /**
-   * @param vaultHost the name the vault answers to in key ids, e.g. {@code payments.vault.azure.net}
-   *     or {@code payments.managedhsm.azure.net}
+   * @param vaultHost the name the vault answers to in key ids, e.g. {@code
+   *     payments.vault.azure.net} or {@code payments.managedhsm.azure.net}
    */
   public FakeKeyVault(SelfSignedTls tls, FakeEntraId entra, String vaultHost) {
     this.entra = entra;
     this.vaultHost = vaultHost;
-    this.resource = vaultHost.contains(".managedhsm.")
-        ? "https://managedhsm.azure.net" : "https://vault.azure.net";
+    this.resource =
+        vaultHost.contains(".managedhsm.")
+            ? "https://managedhsm.azure.net"
+            : "https://vault.azure.net";
     this.server = new LoopbackServer(this::handle, tls);
   }
 
@@ -165,15 +170,27 @@ public final class FakeKeyVault implements AutoCloseable {
         LoopbackServer.hang(fault.hang());
       }
       exchange.getResponseHeaders().set("Retry-After", "0");
-      error(exchange, fault.status(), fault.status() == 429 ? "Throttled" : "ServiceUnavailable",
+      error(
+          exchange,
+          fault.status(),
+          fault.status() == 429 ? "Throttled" : "ServiceUnavailable",
           "injected fault");
       return;
     }
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       calls.add(new Call(method, path, null, 401));
-      exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer authorization=\""
-          + entra.authorityHost() + "/" + entra.tenant() + "\", resource=\"" + resource + "\"");
+      exchange
+          .getResponseHeaders()
+          .set(
+              "WWW-Authenticate",
+              "Bearer authorization=\""
+                  + entra.authorityHost()
+                  + "/"
+                  + entra.tenant()
+                  + "\", resource=\""
+                  + resource
+                  + "\"");
       error(exchange, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
       return;
     }
@@ -191,9 +208,21 @@ public final class FakeKeyVault implements AutoCloseable {
     }
     LinkedHashMap<String, Version> versions = keys.get(parts[2]);
     String version = parts.length > 3 && !parts[3].isEmpty() ? parts[3] : null;
-    if (versions == null || versions.isEmpty() || version != null && !versions.containsKey(version)) {
-      reply(exchange, method, path, token, 404, errorBody("KeyNotFound",
-          "A key with (name/id) " + parts[2] + (version == null ? "" : "/" + version) + " was not found"));
+    if (versions == null
+        || versions.isEmpty()
+        || version != null && !versions.containsKey(version)) {
+      reply(
+          exchange,
+          method,
+          path,
+          token,
+          404,
+          errorBody(
+              "KeyNotFound",
+              "A key with (name/id) "
+                  + parts[2]
+                  + (version == null ? "" : "/" + version)
+                  + " was not found"));
       return;
     }
     if (version == null) {
@@ -205,18 +234,29 @@ public final class FakeKeyVault implements AutoCloseable {
       reply(exchange, method, path, token, 200, describe(kid, key));
       return;
     }
-    if (method.equals("POST") && parts.length == 5
+    if (method.equals("POST")
+        && parts.length == 5
         && (parts[4].equals("wrapkey") || parts[4].equals("unwrapkey"))) {
       boolean wrap = parts[4].equals("wrapkey");
       String op = wrap ? "wrapKey" : "unwrapKey";
       if (!key.enabled) {
-        reply(exchange, method, path, token, 403, errorBody("Forbidden",
-            "Operation " + op + " is not allowed on a disabled key."));
+        reply(
+            exchange,
+            method,
+            path,
+            token,
+            403,
+            errorBody("Forbidden", "Operation " + op + " is not allowed on a disabled key."));
         return;
       }
       if (!key.ops.contains(op)) {
-        reply(exchange, method, path, token, 403, errorBody("Forbidden",
-            "Operation " + op + " is not permitted on this key."));
+        reply(
+            exchange,
+            method,
+            path,
+            token,
+            403,
+            errorBody("Forbidden", "Operation " + op + " is not permitted on this key."));
         return;
       }
       JsonNode request = JSON.readTree(body);
@@ -225,19 +265,34 @@ public final class FakeKeyVault implements AutoCloseable {
       try {
         value = Base64.getUrlDecoder().decode(request.path("value").asText());
       } catch (IllegalArgumentException e) {
-        reply(exchange, method, path, token, 400, errorBody("BadParameter", "value is not base64url"));
+        reply(
+            exchange,
+            method,
+            path,
+            token,
+            400,
+            errorBody("BadParameter", "value is not base64url"));
         return;
       }
       byte[] result;
       try {
         result = crypt(key, alg, wrap, value);
       } catch (GeneralSecurityException | IllegalArgumentException e) {
-        reply(exchange, method, path, token, 400, errorBody("BadParameter",
-            "Invalid " + (wrap ? "plaintext" : "ciphertext") + " or algorithm " + alg));
+        reply(
+            exchange,
+            method,
+            path,
+            token,
+            400,
+            errorBody(
+                "BadParameter",
+                "Invalid " + (wrap ? "plaintext" : "ciphertext") + " or algorithm " + alg));
         return;
       }
-      ObjectNode out = JSON.createObjectNode().put("kid", kid)
-          .put("value", Base64.getUrlEncoder().withoutPadding().encodeToString(result));
+      ObjectNode out =
+          JSON.createObjectNode()
+              .put("kid", kid)
+              .put("value", Base64.getUrlEncoder().withoutPadding().encodeToString(result));
       reply(exchange, method, path, token, 200, out);
       return;
     }
@@ -248,8 +303,10 @@ public final class FakeKeyVault implements AutoCloseable {
       throws GeneralSecurityException {
     if (key.rsa != null && alg.equals("RSA-OAEP-256")) {
       Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      oaep.init(wrap ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
-          wrap ? key.rsa.getPublic() : key.rsa.getPrivate(), OAEP_SHA256);
+      oaep.init(
+          wrap ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
+          wrap ? key.rsa.getPublic() : key.rsa.getPrivate(),
+          OAEP_SHA256);
       return oaep.doFinal(value);
     }
     if (key.aes != null && alg.equals("A256KW")) {
@@ -269,7 +326,8 @@ public final class FakeKeyVault implements AutoCloseable {
     ObjectNode jwk = JSON.createObjectNode().put("kid", kid);
     if (key.rsa != null) {
       RSAPublicKey pub = (RSAPublicKey) key.rsa.getPublic();
-      jwk.put("kty", "RSA").put("n", b64(unsigned(pub.getModulus())))
+      jwk.put("kty", "RSA")
+          .put("n", b64(unsigned(pub.getModulus())))
           .put("e", b64(unsigned(pub.getPublicExponent())));
     } else {
       jwk.put("kty", "oct-HSM");
@@ -277,8 +335,11 @@ public final class FakeKeyVault implements AutoCloseable {
     jwk.putArray("key_ops").addAll(key.ops.stream().map(JSON.getNodeFactory()::textNode).toList());
     ObjectNode out = JSON.createObjectNode();
     out.set("key", jwk);
-    out.putObject("attributes").put("enabled", key.enabled).put("created", 1700000000)
-        .put("updated", 1700000000).put("recoveryLevel", "Recoverable+Purgeable");
+    out.putObject("attributes")
+        .put("enabled", key.enabled)
+        .put("created", 1700000000)
+        .put("updated", 1700000000)
+        .put("recoveryLevel", "Recoverable+Purgeable");
     return out;
   }
 
@@ -297,16 +358,22 @@ public final class FakeKeyVault implements AutoCloseable {
     return out;
   }
 
-  private void reply(HttpExchange exchange, String method, String path, FakeEntraId.Token token,
-      int status, ObjectNode body) throws IOException {
+  private void reply(
+      HttpExchange exchange,
+      String method,
+      String path,
+      FakeEntraId.Token token,
+      int status,
+      ObjectNode body)
+      throws IOException {
     calls.add(new Call(method, path, token.clientId(), status));
     LoopbackServer.respond(exchange, status, "application/json; charset=utf-8", body.toString());
   }
 
   private static void error(HttpExchange exchange, int status, String code, String message)
       throws IOException {
-    LoopbackServer.respond(exchange, status, "application/json; charset=utf-8",
-        errorBody(code, message).toString());
+    LoopbackServer.respond(
+        exchange, status, "application/json; charset=utf-8", errorBody(code, message).toString());
   }
 
   @Override

@@ -58,14 +58,14 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * {@code google.cloud.kms.v1.KeyManagementService} as an in-process gRPC server that the real
  * {@code KeyManagementServiceClient} talks to: {@code Encrypt}, {@code Decrypt}, {@code
- * GetPublicKey}, {@code AsymmetricDecrypt}. The generated service base class is not available
- * here, so the methods are bound from the request and response message types with gRPC's {@code
+ * GetPublicKey}, {@code AsymmetricDecrypt}. The generated service base class is not available here,
+ * so the methods are bound from the request and response message types with gRPC's {@code
  * ServerCalls}, under their real full method names.
  *
- * <p>It checks what Cloud KMS checks: a bearer token issued by {@link FakeGoogleSts} (the
- * federated token), the key or version exists and is enabled, the principal is allowed, the CRC32C
- * integrity fields, and the additional authenticated data on decrypt; it answers with Cloud KMS's
- * status codes ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code NOT_FOUND}, {@code
+ * <p>It checks what Cloud KMS checks: a bearer token issued by {@link FakeGoogleSts} (the federated
+ * token), the key or version exists and is enabled, the principal is allowed, the CRC32C integrity
+ * fields, and the additional authenticated data on decrypt; it answers with Cloud KMS's status
+ * codes ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code NOT_FOUND}, {@code
  * FAILED_PRECONDITION}, {@code INVALID_ARGUMENT}) and can inject {@code UNAVAILABLE} or hangs.
  */
 public final class FakeCloudKms implements AutoCloseable {
@@ -77,8 +77,9 @@ public final class FakeCloudKms implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> PRINCIPAL = Context.key("principal");
   private static final byte[] MAGIC = "FAKEGCP1".getBytes(StandardCharsets.US_ASCII);
-  private static final OAEPParameterSpec OAEP_SHA256 = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec(
+          "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
   private static final class Version {
     final byte[] aes;
@@ -105,30 +106,54 @@ public final class FakeCloudKms implements AutoCloseable {
   private final Map<String, CryptoKey> keys = new ConcurrentHashMap<>();
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "fake-cloud-kms");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "fake-cloud-kms");
+            t.setDaemon(true);
+            return t;
+          });
   private final Server server;
 
   public FakeCloudKms(FakeGoogleSts sts) {
     this.sts = sts;
-    ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
-        .addMethod(method("Encrypt", EncryptRequest.getDefaultInstance(),
-            EncryptResponse.getDefaultInstance()), handler("Encrypt", EncryptRequest::getName, this::encrypt))
-        .addMethod(method("Decrypt", DecryptRequest.getDefaultInstance(),
-            DecryptResponse.getDefaultInstance()), handler("Decrypt", DecryptRequest::getName, this::decrypt))
-        .addMethod(method("GetPublicKey", GetPublicKeyRequest.getDefaultInstance(),
-            PublicKey.getDefaultInstance()), handler("GetPublicKey", GetPublicKeyRequest::getName, this::getPublicKey))
-        .addMethod(method("AsymmetricDecrypt", AsymmetricDecryptRequest.getDefaultInstance(),
-            AsymmetricDecryptResponse.getDefaultInstance()),
-            handler("AsymmetricDecrypt", AsymmetricDecryptRequest::getName, this::asymmetricDecrypt))
-        .build();
+    ServerServiceDefinition service =
+        ServerServiceDefinition.builder(SERVICE)
+            .addMethod(
+                method(
+                    "Encrypt",
+                    EncryptRequest.getDefaultInstance(),
+                    EncryptResponse.getDefaultInstance()),
+                handler("Encrypt", EncryptRequest::getName, this::encrypt))
+            .addMethod(
+                method(
+                    "Decrypt",
+                    DecryptRequest.getDefaultInstance(),
+                    DecryptResponse.getDefaultInstance()),
+                handler("Decrypt", DecryptRequest::getName, this::decrypt))
+            .addMethod(
+                method(
+                    "GetPublicKey",
+                    GetPublicKeyRequest.getDefaultInstance(),
+                    PublicKey.getDefaultInstance()),
+                handler("GetPublicKey", GetPublicKeyRequest::getName, this::getPublicKey))
+            .addMethod(
+                method(
+                    "AsymmetricDecrypt",
+                    AsymmetricDecryptRequest.getDefaultInstance(),
+                    AsymmetricDecryptResponse.getDefaultInstance()),
+                handler(
+                    "AsymmetricDecrypt",
+                    AsymmetricDecryptRequest::getName,
+                    this::asymmetricDecrypt))
+            .build();
     try {
-      server = InProcessServerBuilder.forName(name).executor(executor)
-          .addService(ServerInterceptors.intercept(service, new BearerTokens()))
-          .build().start();
+      server =
+          InProcessServerBuilder.forName(name)
+              .executor(executor)
+              .addService(ServerInterceptors.intercept(service, new BearerTokens()))
+              .build()
+              .start();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -141,8 +166,15 @@ public final class FakeCloudKms implements AutoCloseable {
 
   /** A symmetric ENCRYPT_DECRYPT key with one enabled primary version; returns its name. */
   public String createSymmetricKey(String project, String location, String ring, String key) {
-    String resource = "projects/" + project + "/locations/" + location + "/keyRings/" + ring
-        + "/cryptoKeys/" + key;
+    String resource =
+        "projects/"
+            + project
+            + "/locations/"
+            + location
+            + "/keyRings/"
+            + ring
+            + "/cryptoKeys/"
+            + key;
     keys.computeIfAbsent(resource, r -> new CryptoKey());
     rotate(resource);
     return resource;
@@ -159,10 +191,19 @@ public final class FakeCloudKms implements AutoCloseable {
     return cryptoKey + "/cryptoKeyVersions/" + number;
   }
 
-  /** An ASYMMETRIC_DECRYPT key with one RSA_DECRYPT_OAEP_3072_SHA256 version; returns the version. */
+  /**
+   * An ASYMMETRIC_DECRYPT key with one RSA_DECRYPT_OAEP_3072_SHA256 version; returns the version.
+   */
   public String createRsaKeyVersion(String project, String location, String ring, String key) {
-    String resource = "projects/" + project + "/locations/" + location + "/keyRings/" + ring
-        + "/cryptoKeys/" + key;
+    String resource =
+        "projects/"
+            + project
+            + "/locations/"
+            + location
+            + "/keyRings/"
+            + ring
+            + "/cryptoKeys/"
+            + key;
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(3072);
@@ -178,8 +219,11 @@ public final class FakeCloudKms implements AutoCloseable {
   /** Enables or disables a version ({@code …/cryptoKeyVersions/N}). */
   public void setEnabled(String versionName, boolean enabled) {
     int at = versionName.indexOf("/cryptoKeyVersions/");
-    keys.get(versionName.substring(0, at)).versions
-        .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length()))).enabled = enabled;
+    keys.get(versionName.substring(0, at))
+            .versions
+            .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length())))
+            .enabled =
+        enabled;
   }
 
   /** IAM: only principals starting with {@code prefix} may use the key. */
@@ -215,21 +259,37 @@ public final class FakeCloudKms implements AutoCloseable {
 
   private EncryptResponse encrypt(EncryptRequest r) {
     CryptoKey key = cryptoKey(r.getName());
-    checkCrc(r.getPlaintext(), r.hasPlaintextCrc32C() ? r.getPlaintextCrc32C() : null, "plaintext_crc32c");
-    checkCrc(r.getAdditionalAuthenticatedData(), r.hasAdditionalAuthenticatedDataCrc32C()
-        ? r.getAdditionalAuthenticatedDataCrc32C() : null, "additional_authenticated_data_crc32c");
+    checkCrc(
+        r.getPlaintext(),
+        r.hasPlaintextCrc32C() ? r.getPlaintextCrc32C() : null,
+        "plaintext_crc32c");
+    checkCrc(
+        r.getAdditionalAuthenticatedData(),
+        r.hasAdditionalAuthenticatedDataCrc32C() ? r.getAdditionalAuthenticatedDataCrc32C() : null,
+        "additional_authenticated_data_crc32c");
     int number = key.primary;
     Version version = enabled(key, r.getName(), number);
     if (version.aes == null) {
-      throw Status.FAILED_PRECONDITION.withDescription("the key's purpose is not ENCRYPT_DECRYPT")
+      throw Status.FAILED_PRECONDITION
+          .withDescription("the key's purpose is not ENCRYPT_DECRYPT")
           .asRuntimeException();
     }
     byte[] iv = new byte[12];
     random.nextBytes(iv);
-    byte[] sealed = gcm(Cipher.ENCRYPT_MODE, version.aes, iv,
-        r.getAdditionalAuthenticatedData().toByteArray(), r.getPlaintext().toByteArray());
-    byte[] blob = ByteBuffer.allocate(MAGIC.length + 4 + 12 + sealed.length)
-        .put(MAGIC).putInt(number).put(iv).put(sealed).array();
+    byte[] sealed =
+        gcm(
+            Cipher.ENCRYPT_MODE,
+            version.aes,
+            iv,
+            r.getAdditionalAuthenticatedData().toByteArray(),
+            r.getPlaintext().toByteArray());
+    byte[] blob =
+        ByteBuffer.allocate(MAGIC.length + 4 + 12 + sealed.length)
+            .put(MAGIC)
+            .putInt(number)
+            .put(iv)
+            .put(sealed)
+            .array();
     return EncryptResponse.newBuilder()
         .setName(r.getName() + "/cryptoKeyVersions/" + number)
         .setCiphertext(ByteString.copyFrom(blob))
@@ -242,9 +302,14 @@ public final class FakeCloudKms implements AutoCloseable {
 
   private DecryptResponse decrypt(DecryptRequest r) {
     CryptoKey key = cryptoKey(r.getName());
-    checkCrc(r.getCiphertext(), r.hasCiphertextCrc32C() ? r.getCiphertextCrc32C() : null, "ciphertext_crc32c");
-    checkCrc(r.getAdditionalAuthenticatedData(), r.hasAdditionalAuthenticatedDataCrc32C()
-        ? r.getAdditionalAuthenticatedDataCrc32C() : null, "additional_authenticated_data_crc32c");
+    checkCrc(
+        r.getCiphertext(),
+        r.hasCiphertextCrc32C() ? r.getCiphertextCrc32C() : null,
+        "ciphertext_crc32c");
+    checkCrc(
+        r.getAdditionalAuthenticatedData(),
+        r.hasAdditionalAuthenticatedDataCrc32C() ? r.getAdditionalAuthenticatedDataCrc32C() : null,
+        "additional_authenticated_data_crc32c");
     ByteBuffer blob = ByteBuffer.wrap(r.getCiphertext().toByteArray());
     byte[] magic = new byte[MAGIC.length];
     if (blob.remaining() < MAGIC.length + 4 + 12 + 16) {
@@ -262,8 +327,13 @@ public final class FakeCloudKms implements AutoCloseable {
     blob.get(sealed);
     byte[] plaintext;
     try {
-      plaintext = gcm(Cipher.DECRYPT_MODE, version.aes, iv,
-          r.getAdditionalAuthenticatedData().toByteArray(), sealed);
+      plaintext =
+          gcm(
+              Cipher.DECRYPT_MODE,
+              version.aes,
+              iv,
+              r.getAdditionalAuthenticatedData().toByteArray(),
+              sealed);
     } catch (StatusRuntimeException e) {
       throw invalidCiphertext();
     }
@@ -277,10 +347,11 @@ public final class FakeCloudKms implements AutoCloseable {
 
   private PublicKey getPublicKey(GetPublicKeyRequest r) {
     Version version = rsaVersion(r.getName());
-    String pem = "-----BEGIN PUBLIC KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-            .encodeToString(version.rsa.getPublic().getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
+    String pem =
+        "-----BEGIN PUBLIC KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(version.rsa.getPublic().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n";
     return PublicKey.newBuilder()
         .setName(r.getName())
         .setPem(pem)
@@ -292,7 +363,10 @@ public final class FakeCloudKms implements AutoCloseable {
 
   private AsymmetricDecryptResponse asymmetricDecrypt(AsymmetricDecryptRequest r) {
     Version version = rsaVersion(r.getName());
-    checkCrc(r.getCiphertext(), r.hasCiphertextCrc32C() ? r.getCiphertextCrc32C() : null, "ciphertext_crc32c");
+    checkCrc(
+        r.getCiphertext(),
+        r.hasCiphertextCrc32C() ? r.getCiphertextCrc32C() : null,
+        "ciphertext_crc32c");
     byte[] plaintext;
     try {
       Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
@@ -318,8 +392,13 @@ public final class FakeCloudKms implements AutoCloseable {
     }
     String principal = PRINCIPAL.get();
     if (key.allowedPrincipalPrefix != null && !principal.startsWith(key.allowedPrincipalPrefix)) {
-      throw Status.PERMISSION_DENIED.withDescription("Permission 'cloudkms.cryptoKeyVersions.useToEncrypt'"
-          + " denied on resource '" + resource + "' (or it may not exist).").asRuntimeException();
+      throw Status.PERMISSION_DENIED
+          .withDescription(
+              "Permission 'cloudkms.cryptoKeyVersions.useToEncrypt'"
+                  + " denied on resource '"
+                  + resource
+                  + "' (or it may not exist).")
+          .asRuntimeException();
     }
     return key;
   }
@@ -327,7 +406,9 @@ public final class FakeCloudKms implements AutoCloseable {
   private Version rsaVersion(String versionName) {
     int at = versionName.indexOf("/cryptoKeyVersions/");
     if (at < 0) {
-      throw Status.INVALID_ARGUMENT.withDescription("a CryptoKeyVersion name is required").asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("a CryptoKeyVersion name is required")
+          .asRuntimeException();
     }
     CryptoKey key = cryptoKey(versionName.substring(0, at));
     int number;
@@ -341,7 +422,8 @@ public final class FakeCloudKms implements AutoCloseable {
     }
     Version version = enabled(key, versionName, number);
     if (version.rsa == null) {
-      throw Status.FAILED_PRECONDITION.withDescription("the key's purpose is not ASYMMETRIC_DECRYPT")
+      throw Status.FAILED_PRECONDITION
+          .withDescription("the key's purpose is not ASYMMETRIC_DECRYPT")
           .asRuntimeException();
     }
     return version;
@@ -350,21 +432,29 @@ public final class FakeCloudKms implements AutoCloseable {
   private static Version enabled(CryptoKey key, String resource, int number) {
     Version version = key.versions.get(number);
     if (!version.enabled) {
-      throw Status.FAILED_PRECONDITION.withDescription("The request cannot be fulfilled. Resource "
-          + resource + "/cryptoKeyVersions/" + number + " is not in state ENABLED.").asRuntimeException();
+      throw Status.FAILED_PRECONDITION
+          .withDescription(
+              "The request cannot be fulfilled. Resource "
+                  + resource
+                  + "/cryptoKeyVersions/"
+                  + number
+                  + " is not in state ENABLED.")
+          .asRuntimeException();
     }
     return version;
   }
 
   private static void checkCrc(ByteString data, Int64Value crc, String field) {
     if (crc != null && crc.getValue() != crcOf(data.toByteArray())) {
-      throw Status.INVALID_ARGUMENT.withDescription("The checksum in field " + field
-          + " did not match the data.").asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("The checksum in field " + field + " did not match the data.")
+          .asRuntimeException();
     }
   }
 
   private static StatusRuntimeException invalidCiphertext() {
-    return Status.INVALID_ARGUMENT.withDescription("Decryption failed: the ciphertext is invalid.")
+    return Status.INVALID_ARGUMENT
+        .withDescription("Decryption failed: the ciphertext is invalid.")
         .asRuntimeException();
   }
 
@@ -401,53 +491,66 @@ public final class FakeCloudKms implements AutoCloseable {
         .build();
   }
 
-  private <Q, R> ServerCallHandler<Q, R> handler(String method, Function<Q, String> resource,
-      Function<Q, R> implementation) {
-    return ServerCalls.asyncUnaryCall((request, observer) -> {
-      Fault fault;
-      synchronized (this) {
-        fault = faults.poll();
-      }
-      String principal = PRINCIPAL.get();
-      if (fault != null) {
-        calls.add(new Call(method, resource.apply(request), principal, fault.code().name()));
-        if (fault.hang() != null) {
-          try {
-            Thread.sleep(fault.hang().toMillis());
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+  private <Q, R> ServerCallHandler<Q, R> handler(
+      String method, Function<Q, String> resource, Function<Q, R> implementation) {
+    return ServerCalls.asyncUnaryCall(
+        (request, observer) -> {
+          Fault fault;
+          synchronized (this) {
+            fault = faults.poll();
           }
-        }
-        observer.onError(Status.fromCode(fault.code()).withDescription("injected fault").asRuntimeException());
-        return;
-      }
-      try {
-        R response = implementation.apply(request);
-        calls.add(new Call(method, resource.apply(request), principal, "OK"));
-        observer.onNext(response);
-        observer.onCompleted();
-      } catch (StatusRuntimeException e) {
-        calls.add(new Call(method, resource.apply(request), principal, e.getStatus().getCode().name()));
-        observer.onError(e);
-      }
-    });
+          String principal = PRINCIPAL.get();
+          if (fault != null) {
+            calls.add(new Call(method, resource.apply(request), principal, fault.code().name()));
+            if (fault.hang() != null) {
+              try {
+                Thread.sleep(fault.hang().toMillis());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            observer.onError(
+                Status.fromCode(fault.code())
+                    .withDescription("injected fault")
+                    .asRuntimeException());
+            return;
+          }
+          try {
+            R response = implementation.apply(request);
+            calls.add(new Call(method, resource.apply(request), principal, "OK"));
+            observer.onNext(response);
+            observer.onCompleted();
+          } catch (StatusRuntimeException e) {
+            calls.add(
+                new Call(
+                    method, resource.apply(request), principal, e.getStatus().getCode().name()));
+            observer.onError(e);
+          }
+        });
   }
 
   /** Every call needs {@code authorization: Bearer <token from the fake STS>}. */
   private final class BearerTokens implements ServerInterceptor {
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       String value = headers.get(AUTHORIZATION);
-      String principal = value != null && value.startsWith("Bearer ")
-          ? sts.principal(value.substring("Bearer ".length())) : null;
+      String principal =
+          value != null && value.startsWith("Bearer ")
+              ? sts.principal(value.substring("Bearer ".length()))
+              : null;
       if (principal == null) {
-        calls.add(new Call(call.getMethodDescriptor().getBareMethodName(), "", null, "UNAUTHENTICATED"));
-        call.close(Status.UNAUTHENTICATED.withDescription("Request had invalid authentication"
-            + " credentials. Expected OAuth 2 access token."), new Metadata());
+        calls.add(
+            new Call(call.getMethodDescriptor().getBareMethodName(), "", null, "UNAUTHENTICATED"));
+        call.close(
+            Status.UNAUTHENTICATED.withDescription(
+                "Request had invalid authentication"
+                    + " credentials. Expected OAuth 2 access token."),
+            new Metadata());
         return new ServerCall.Listener<>() {};
       }
-      return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call, headers, next);
+      return Contexts.interceptCall(
+          Context.current().withValue(PRINCIPAL, principal), call, headers, next);
     }
   }
 

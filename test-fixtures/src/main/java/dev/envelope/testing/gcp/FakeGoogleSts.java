@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Google's Security Token Service on 127.0.0.1 over HTTPS (google-auth refuses plain HTTP): the
- * RFC 8693 token exchange ({@code POST /v1/token}) that workload identity federation performs. The
+ * Google's Security Token Service on 127.0.0.1 over HTTPS (google-auth refuses plain HTTP): the RFC
+ * 8693 token exchange ({@code POST /v1/token}) that workload identity federation performs. The
  * subject token must be the current content of the file trusted for the pool provider named by
  * {@code audience}; the federated access token it issues names that principal, and {@link
  * FakeCloudKms} accepts only tokens issued here.
@@ -64,13 +64,15 @@ public final class FakeGoogleSts implements AutoCloseable {
     String audience = form.getOrDefault("audience", "");
     if (!exchange.getRequestURI().getPath().equals("/v1/token")
         || !"urn:ietf:params:oauth:grant-type:token-exchange".equals(form.get("grant_type"))
-        || !"urn:ietf:params:oauth:token-type:access_token".equals(form.get("requested_token_type"))) {
+        || !"urn:ietf:params:oauth:token-type:access_token"
+            .equals(form.get("requested_token_type"))) {
       error(exchange, audience, "invalid_request", "expected an RFC 8693 token exchange");
       return;
     }
     Path file = trusted.get(audience);
     String subject = form.get("subject_token");
-    if (file == null || subject == null
+    if (file == null
+        || subject == null
         || !subject.equals(Files.readString(file, StandardCharsets.UTF_8).strip())) {
       error(exchange, audience, "invalid_grant", "The audience or subject token is not trusted");
       return;
@@ -78,20 +80,37 @@ public final class FakeGoogleSts implements AutoCloseable {
     byte[] raw = new byte[24];
     random.nextBytes(raw);
     String token = "ya29.fake-federated." + HexFormat.of().formatHex(raw);
-    String principal = "principal://iam.googleapis.com/" + audience.replaceFirst("^//iam.googleapis.com/", "")
-        + "/subject/" + Instant.now().getEpochSecond();
+    String principal =
+        "principal://iam.googleapis.com/"
+            + audience.replaceFirst("^//iam.googleapis.com/", "")
+            + "/subject/"
+            + Instant.now().getEpochSecond();
     tokens.put(token, principal);
     calls.add(audience + " -> ok");
-    LoopbackServer.respond(exchange, 200, "application/json", JSON.writeValueAsString(Map.of(
-        "access_token", token, "issued_token_type", "urn:ietf:params:oauth:token-type:access_token",
-        "token_type", "Bearer", "expires_in", 3600)));
+    LoopbackServer.respond(
+        exchange,
+        200,
+        "application/json",
+        JSON.writeValueAsString(
+            Map.of(
+                "access_token",
+                token,
+                "issued_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+                "token_type",
+                "Bearer",
+                "expires_in",
+                3600)));
   }
 
   private void error(HttpExchange exchange, String audience, String code, String message)
       throws IOException {
     calls.add(audience + " -> " + code);
-    LoopbackServer.respond(exchange, 400, "application/json", JSON.writeValueAsString(Map.of(
-        "error", code, "error_description", message)));
+    LoopbackServer.respond(
+        exchange,
+        400,
+        "application/json",
+        JSON.writeValueAsString(Map.of("error", code, "error_description", message)));
   }
 
   @Override

@@ -29,22 +29,28 @@ public final class Cluster {
   public static void main(String[] args) throws Exception {
     try {
       switch (args.length == 0 ? "" : args[0]) {
-        case "keygen" -> System.out.println(HpkeKekProvider.generate(args[1], Path.of(args[2])).uri());
+        case "keygen" ->
+            System.out.println(HpkeKekProvider.generate(args[1], Path.of(args[2])).uri());
         case "seal" -> {
           try (Envelope envelope = envelope(args[1], args[2])) {
-            byte[] sealed = envelope.encrypt("shipments", Files.readAllBytes(Path.of(args[3])), CONTEXT);
+            byte[] sealed =
+                envelope.encrypt("shipments", Files.readAllBytes(Path.of(args[3])), CONTEXT);
             Files.write(Path.of(args[4]), sealed);
-            System.out.println("sealed " + sealed.length + " bytes for every recipient of the policy");
+            System.out.println(
+                "sealed " + sealed.length + " bytes for every recipient of the policy");
           }
         }
         case "open" -> {
           try (Envelope envelope = envelope(args[1], args[2])) {
-            System.out.print(new String(envelope.decrypt(Files.readAllBytes(Path.of(args[3])), CONTEXT),
-                java.nio.charset.StandardCharsets.UTF_8));
+            System.out.print(
+                new String(
+                    envelope.decrypt(Files.readAllBytes(Path.of(args[3])), CONTEXT),
+                    java.nio.charset.StandardCharsets.UTF_8));
           }
         }
         default -> {
-          System.err.println("usage: keygen SUITE DIR | seal POLICY CONFIG IN OUT | open POLICY CONFIG IN");
+          System.err.println(
+              "usage: keygen SUITE DIR | seal POLICY CONFIG IN OUT | open POLICY CONFIG IN");
           System.exit(2);
         }
       }

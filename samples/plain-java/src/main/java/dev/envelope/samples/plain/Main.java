@@ -23,24 +23,33 @@ public final class Main {
     // A 256-bit KEK file; in production this is a KMS, an HSM or an hpke:// key.
     LocalKekProvider.generate(keys.resolve("orders.key"));
 
-    KeyPolicy policy = KeyPolicy.parse("""
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            """
         version: 1
         keys:
           orders:
             keks: [local://orders]
-        """, "inline policy");
-    LocalConfig config = LocalConfig.builder().provider("local", Map.of("dir", keys.toString())).build();
+        """,
+            "inline policy");
+    LocalConfig config =
+        LocalConfig.builder().provider("local", Map.of("dir", keys.toString())).build();
 
     try (Envelope envelope = Envelope.builder().policy(policy).localConfig(config).build()) {
       byte[] plaintext = "ship 3 crates to Rotterdam".getBytes(StandardCharsets.UTF_8);
       Map<String, String> context = Map.of("order", "42");
 
       byte[] sealed = envelope.encrypt("orders", plaintext, context);
-      System.out.printf("sealed %d bytes into an envelope of %d bytes%n", plaintext.length, sealed.length);
+      System.out.printf(
+          "sealed %d bytes into an envelope of %d bytes%n", plaintext.length, sealed.length);
 
       EnvelopeInfo info = Envelope.inspect(sealed, policy);
-      System.out.printf("inspect: format v%d, %s, logical key '%s', context %s, recipient %s%n",
-          info.formatVersion(), info.algorithm(), info.logicalKeyId(), info.context(),
+      System.out.printf(
+          "inspect: format v%d, %s, logical key '%s', context %s, recipient %s%n",
+          info.formatVersion(),
+          info.algorithm(),
+          info.logicalKeyId(),
+          info.context(),
           info.recipients().get(0).kekUri().orElse("?"));
 
       byte[] opened = envelope.decrypt(sealed, context);

@@ -20,14 +20,15 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /notes} stores a note sealed under the logical key {@code notes}, bound to its id
- * and owner (the envelope's context); {@code GET /notes/{id}} opens it for that owner only; {@code
- * GET /notes/{id}/stored} shows what the "database" holds: the envelope, and what anyone can read
- * of it without a key.
+ * {@code POST /notes} stores a note sealed under the logical key {@code notes}, bound to its id and
+ * owner (the envelope's context); {@code GET /notes/{id}} opens it for that owner only; {@code GET
+ * /notes/{id}/stored} shows what the "database" holds: the envelope, and what anyone can read of it
+ * without a key.
  */
 @RestController
 public class NotesController {
   private final Envelope envelope;
+
   /** Stands for a database table: only envelopes are stored. */
   private final Map<String, byte[]> table = new ConcurrentHashMap<>();
 
@@ -36,20 +37,23 @@ public class NotesController {
   }
 
   @PostMapping("/notes")
-  public ResponseEntity<Map<String, String>> create(@RequestHeader("X-User") String user,
-      @RequestBody String text) {
+  public ResponseEntity<Map<String, String>> create(
+      @RequestHeader("X-User") String user, @RequestBody String text) {
     String id = UUID.randomUUID().toString();
-    table.put(id, envelope.encrypt("notes", text.getBytes(StandardCharsets.UTF_8), context(id, user)));
+    table.put(
+        id, envelope.encrypt("notes", text.getBytes(StandardCharsets.UTF_8), context(id, user)));
     return ResponseEntity.status(HttpStatus.CREATED).body(Map.of("id", id));
   }
 
   @GetMapping("/notes/{id}")
-  public ResponseEntity<String> read(@RequestHeader("X-User") String user, @PathVariable String id) {
+  public ResponseEntity<String> read(
+      @RequestHeader("X-User") String user, @PathVariable String id) {
     byte[] stored = table.get(id);
     if (stored == null) {
       return ResponseEntity.notFound().build();
     }
-    return ResponseEntity.ok(new String(envelope.decrypt(stored, context(id, user)), StandardCharsets.UTF_8));
+    return ResponseEntity.ok(
+        new String(envelope.decrypt(stored, context(id, user)), StandardCharsets.UTF_8));
   }
 
   @GetMapping("/notes/{id}/stored")
