@@ -355,6 +355,7 @@ class CampaignRegressionTest {
   }
 
   /** Reads in small pieces, so the read overlaps the other thread's work. */
+  @SuppressWarnings("ThreadPriorityCheck") // the yield only widens the overlap the test wants
   private static byte[] readSlowly(InputStream in) throws java.io.IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[777];

@@ -444,6 +444,14 @@ class EnvelopeTest {
             public int read() {
               return served < prefix.length ? prefix[served++] & 0xff : 0;
             }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+              for (int i = 0; i < len; i++) {
+                b[off + i] = (byte) read();
+              }
+              return len;
+            }
           };
       try (Envelope e = fixture.envelope(Fixture.policy("k", fixture.local("a")))) {
         assertThatThrownBy(() -> e.decryptingStream(endless, Map.of()))

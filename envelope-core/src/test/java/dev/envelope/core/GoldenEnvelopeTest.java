@@ -29,7 +29,10 @@ class GoldenEnvelopeTest {
   void everyGoldenEnvelopeStillOpens(@TempDir Path keys) throws Exception {
     copy("keys/golden.key", keys.resolve("golden.key"));
     copy("keys/golden-tink.json", keys.resolve("golden-tink.json"));
-    KeyPolicy policy = KeyPolicy.parse(new String(read("policy.yaml")), "golden policy.yaml");
+    KeyPolicy policy =
+        KeyPolicy.parse(
+            new String(read("policy.yaml"), java.nio.charset.StandardCharsets.UTF_8),
+            "golden policy.yaml");
     LocalConfig config =
         LocalConfig.builder()
             .provider("local", Map.of("dir", keys.toString()))

@@ -59,9 +59,9 @@ class IndependentReaderTest {
   private static String node(Path stdout, String... args) throws Exception {
     boolean haveNode =
         Files.isExecutable(Path.of("/usr/bin/node"))
-            || System.getenv("PATH") != null
+            || (System.getenv("PATH") != null
                 && java.util.Arrays.stream(System.getenv("PATH").split(":"))
-                    .anyMatch(p -> Files.isExecutable(Path.of(p, "node")));
+                    .anyMatch(p -> Files.isExecutable(Path.of(p, "node"))));
     if (!"true".equals(System.getenv("CI"))) {
       assumeTrue(haveNode, "node is not installed; CI requires it");
     }

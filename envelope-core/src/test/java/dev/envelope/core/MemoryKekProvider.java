@@ -24,6 +24,9 @@ import javax.crypto.spec.SecretKeySpec;
  * discovery tests. Providers of real KMSs are tested against their real SDKs elsewhere.
  */
 public final class MemoryKekProvider implements KekProvider {
+  /** Found by ServiceLoader, which needs a public no-argument constructor. */
+  public MemoryKekProvider() {}
+
   static final Map<String, byte[]> KEYS = new ConcurrentHashMap<>();
   static final List<String> CALLS = new CopyOnWriteArrayList<>();
   static final Map<String, Supplier<RuntimeException>> UNWRAP_FAILURES = new ConcurrentHashMap<>();

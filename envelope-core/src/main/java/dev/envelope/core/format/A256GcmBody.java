@@ -52,7 +52,7 @@ public final class A256GcmBody implements Body {
   public int encrypt(DerivedKeys key, byte[] authenticated, byte[] plaintext, byte[] out, int off) {
     byte[] nonce = new byte[Gcm.NONCE_BYTES];
     Randoms.publicValue(nonce);
-    return Gcm.seal(key.gcm.key(), nonce, authenticated, plaintext, out, off);
+    return Gcm.encrypt(key.gcm.key(), nonce, authenticated, plaintext, out, off);
   }
 
   /** Nothing: the commitment is in the header, and a short body fails when it is opened. */
@@ -101,7 +101,7 @@ public final class A256GcmBody implements Body {
 
     @Override
     public byte[] decrypt(byte[] body, int off, int len) {
-      return Gcm.open(key, authenticated, body, off, len);
+      return Gcm.decrypt(key, authenticated, body, off, len);
     }
 
     @Override

@@ -145,7 +145,7 @@ public final class Cobblestone {
     /**
      * Seals {@code len} (≤ 16 KiB) plaintext bytes as chunk {@code index}; returns bytes written.
      */
-    int seal(long index, byte[] in, int off, int len, byte[] out, int outOff) {
+    int encrypt(long index, byte[] in, int off, int len, byte[] out, int outOff) {
       try {
         cipher.init(Cipher.ENCRYPT_MODE, keys.key, nonceFor(index));
         return cipher.doFinal(in, off, len, out, outOff);
@@ -160,7 +160,7 @@ public final class Cobblestone {
      *
      * @throws AuthenticationException if the chunk does not authenticate at this index
      */
-    int open(long index, byte[] in, int off, int len, byte[] out, int outOff) {
+    int decrypt(long index, byte[] in, int off, int len, byte[] out, int outOff) {
       try {
         cipher.init(Cipher.DECRYPT_MODE, keys.key, nonceFor(index));
         return cipher.doFinal(in, off, len, out, outOff);
@@ -223,7 +223,7 @@ public final class Cobblestone {
     long index = 0;
     while (true) {
       int n = Math.min(CHUNK_BYTES, plaintext.length - in);
-      pos += chunks.seal(index++, plaintext, in, n, out, pos);
+      pos += chunks.encrypt(index++, plaintext, in, n, out, pos);
       in += n;
       if (n < CHUNK_BYTES) {
         return pos - outOff;
@@ -251,7 +251,7 @@ public final class Cobblestone {
     try {
       while (pos < end) {
         int n = Math.min(SEALED_CHUNK_BYTES, end - pos);
-        chunks.open(index++, body, pos, n, scratch, 0);
+        chunks.decrypt(index++, body, pos, n, scratch, 0);
         pos += n;
       }
     } finally {
@@ -282,7 +282,7 @@ public final class Cobblestone {
                   + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
                   + " without the final chunk");
         }
-        chunks.open(index++, sealed, 0, n, scratch, 0);
+        chunks.decrypt(index++, sealed, 0, n, scratch, 0);
         sink.write(sealed, 0, n);
         if (n < SEALED_CHUNK_BYTES) {
           if (source.read() != -1) {
@@ -318,7 +318,7 @@ public final class Cobblestone {
     try {
       while (pos < end) {
         int n = Math.min(SEALED_CHUNK_BYTES, end - pos);
-        out += chunks.open(index++, body, pos, n, plaintext, out);
+        out += chunks.decrypt(index++, body, pos, n, plaintext, out);
         pos += n;
       }
       return plaintext;

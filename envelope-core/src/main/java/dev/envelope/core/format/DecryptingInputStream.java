@@ -103,7 +103,7 @@ public final class DecryptingInputStream extends InputStream {
       if (plain.length < n - Cobblestone.TAG_BYTES) {
         plain = new byte[n - Cobblestone.TAG_BYTES];
       }
-      int opened = chunks.open(index++, sealed, 0, n, plain, 0);
+      int decrypted = chunks.decrypt(index++, sealed, 0, n, plain, 0);
       if (n < Cobblestone.SEALED_CHUNK_BYTES) {
         // A short chunk is the last; anything after it was appended.
         if (source.read() != -1) {
@@ -113,7 +113,7 @@ public final class DecryptingInputStream extends InputStream {
         }
         finished = true;
       }
-      limit = opened;
+      limit = decrypted;
     } catch (EnvelopeException e) {
       failure = e;
       throw e;

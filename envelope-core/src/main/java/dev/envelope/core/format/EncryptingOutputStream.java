@@ -72,7 +72,7 @@ public final class EncryptingOutputStream extends OutputStream {
                   : buffered + Cobblestone.TAG_BYTES];
     }
     counter.accept(buffered);
-    int n = chunks.seal(index++, plain, 0, buffered, sealed, 0);
+    int n = chunks.encrypt(index++, plain, 0, buffered, sealed, 0);
     sink.write(sealed, 0, n);
     buffered = 0;
   }

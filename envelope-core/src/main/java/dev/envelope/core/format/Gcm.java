@@ -72,7 +72,7 @@ public final class Gcm {
   }
 
   /** Writes nonce || ciphertext || tag into {@code out} at {@code off}; returns bytes written. */
-  public static int seal(
+  public static int encrypt(
       AesKey key, byte[] nonce, byte[] aad, byte[] plaintext, byte[] out, int off) {
     Cipher c = borrowed();
     try {
@@ -90,7 +90,7 @@ public final class Gcm {
    *
    * @throws AuthenticationException if it does not authenticate
    */
-  public static byte[] open(AesKey key, byte[] aad, byte[] body, int off, int len) {
+  public static byte[] decrypt(AesKey key, byte[] aad, byte[] body, int off, int len) {
     if (len < OVERHEAD) {
       throw new AuthenticationException(
           "the envelope body is shorter than a nonce and a tag: it was truncated");

@@ -50,7 +50,7 @@ class CobblestoneWycheproofTest {
         failures.add(c + ": invalid vector decrypted");
       } else if (!(error instanceof AuthenticationException
           || error instanceof MalformedEnvelopeException
-          || error instanceof IllegalArgumentException && c.hasFlag("InvalidKeySize"))) {
+          || (error instanceof IllegalArgumentException && c.hasFlag("InvalidKeySize")))) {
         failures.add(c + ": untyped error " + error);
       }
     }
@@ -94,7 +94,7 @@ class CobblestoneWycheproofTest {
       }
       if (c.hasFlag("PartialPlaintext")) {
         long prefix = c.test().get("msgLength").asLong();
-        if (out.length > prefix || out.length == prefix && !matches(c, out)) {
+        if (out.length > prefix || (out.length == prefix && !matches(c, out))) {
           failures.add(c + ": released " + out.length + " bytes, valid prefix is " + prefix);
         }
       } else if (out.length != 0) {

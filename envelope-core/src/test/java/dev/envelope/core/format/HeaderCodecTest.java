@@ -57,7 +57,10 @@ class HeaderCodecTest {
     assertThat(HeaderCodec.encode(header)).isEqualTo(bytes);
     // "tenant" sorts before "purpose": shorter UTF-8 first (FORMAT.md §2.2).
     assertThat(HexFormat.of().formatHex(authenticated))
-        .contains(HexFormat.of().formatHex("ftenant".getBytes()).substring(2));
+        .contains(
+            HexFormat.of()
+                .formatHex("ftenant".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(2));
   }
 
   @Test

@@ -60,22 +60,27 @@ class SpiHelpersTest {
             () -> "client-eu",
             (client, release) ->
                 new Kek() {
+                  @Override
                   public String uri() {
                     return "test://" + client;
                   }
 
+                  @Override
                   public WrapAlgorithm algorithm() {
                     return WrapAlgorithm.AES_256_KWP;
                   }
 
+                  @Override
                   public byte[] wrap(SecretBytes k, WrapContext x) {
                     return new byte[1];
                   }
 
+                  @Override
                   public SecretBytes unwrap(byte[] w, WrapContext x) {
                     return SecretBytes.copyOf(new byte[32]);
                   }
 
+                  @Override
                   public void close() {
                     release.run();
                   }
