@@ -100,7 +100,7 @@ class KillSafetyIT {
     assertThat(again.exit()).as(again.stderr()).isZero();
     assertThat(temporaryFiles()).isEmpty();
     assertThat(Files.size(dir.resolve("out.txt")))
-        .isEqualTo(8 * 1024 * 1024 / LINE.length * LINE.length);
+        .isEqualTo(8L * 1024 * 1024 / LINE.length * LINE.length);
   }
 
   @Test

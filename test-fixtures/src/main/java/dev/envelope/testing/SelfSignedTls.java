@@ -61,7 +61,8 @@ public final class SelfSignedTls {
                       new String(password)))
               .redirectErrorStream(true)
               .start();
-      String out = new String(p.getInputStream().readAllBytes());
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("keytool failed: " + out);
       }

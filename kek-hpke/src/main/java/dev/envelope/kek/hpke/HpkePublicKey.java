@@ -18,6 +18,7 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
  * @param fingerprint hex of the first 8 bytes of SHA-256 of the URI: the recipient reference the
  *     envelope records ({@code docs/FORMAT.md} §3), and the private key file's name
  */
+@SuppressWarnings("ArrayRecordComponent") // parsed once per KEK, never compared as a record
 record HpkePublicKey(String uri, HpkeSuite suite, byte[] encoded, String fingerprint) {
   static final String PREFIX = HpkeKekProvider.SCHEME + "://";
 

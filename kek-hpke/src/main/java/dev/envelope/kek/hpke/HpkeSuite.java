@@ -30,6 +30,8 @@ enum HpkeSuite {
   final short kemId;
   final int publicKeyBytes;
   final int encapsulationBytes;
+
+  @SuppressWarnings("ImmutableEnumChecker") // WrapAlgorithm is an immutable value (id, name)
   final WrapAlgorithm wrapAlgorithm;
 
   HpkeSuite(

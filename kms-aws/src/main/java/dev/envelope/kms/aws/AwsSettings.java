@@ -20,7 +20,8 @@ import java.util.Set;
  * @param assumeRoleArn a role assumed on top of the base credentials (cross-account KEKs)
  * @param externalId the external id for {@code assumeRoleArn}, if its trust policy wants one
  * @param region this cluster's region: Multi-Region keys are called through their replica here
- * @param endpoint a KMS endpoint override (VPC endpoint, FIPS, tests); formerly {@code kmsEndpoint}
+ * @param endpoint a KMS endpoint override (VPC endpoint, FIPS, tests); the setting was once named
+ *     kmsEndpoint
  * @param stsEndpoint an STS endpoint override
  * @param connectTimeout TCP connect timeout per attempt
  * @param attemptTimeout deadline of one HTTP attempt

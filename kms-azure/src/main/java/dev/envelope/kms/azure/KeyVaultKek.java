@@ -157,7 +157,7 @@ final class KeyVaultKek implements Kek {
     }
     String version = new String(wrappedKey, 1, length, StandardCharsets.US_ASCII);
     if (!VERSION.matcher(version).matches()
-        || key.version().isPresent() && !key.version().get().equals(version)) {
+        || (key.version().isPresent() && !key.version().get().equals(version))) {
       throw new AuthenticationException(
           "Azure KEK "
               + key.uri()

@@ -96,8 +96,8 @@ public final class AwsIdentities {
           "ExpiredTokenException", "The security token included in the request is" + " expired");
     }
     String token = exchange.getRequestHeaders().getFirst("X-Amz-Security-Token");
-    if (c.sessionToken() != null && !c.sessionToken().equals(token)
-        || c.sessionToken() == null && token != null) {
+    if ((c.sessionToken() != null && !c.sessionToken().equals(token))
+        || (c.sessionToken() == null && token != null)) {
       return failed(
           "UnrecognizedClientException",
           "The security token included in the request is" + " invalid.");

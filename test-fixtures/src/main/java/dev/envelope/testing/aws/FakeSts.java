@@ -94,7 +94,7 @@ public final class FakeSts implements AutoCloseable {
               "Couldn't verify the web identity token for role " + roleArn);
           return;
         }
-        answer(exchange, action, identities.issueSession(roleArn, session, lifetime), roleArn);
+        answer(exchange, action, identities.issueSession(roleArn, session, lifetime));
       }
       case "AssumeRole" -> {
         AwsIdentities.Caller caller = identities.authenticate(exchange, body, "sts");
@@ -114,14 +114,13 @@ public final class FakeSts implements AutoCloseable {
                   + roleArn);
           return;
         }
-        answer(exchange, action, identities.issueSession(roleArn, session, lifetime), roleArn);
+        answer(exchange, action, identities.issueSession(roleArn, session, lifetime));
       }
       default -> error(exchange, 400, "InvalidAction", "Could not find operation " + action);
     }
   }
 
-  private void answer(
-      HttpExchange exchange, String action, AwsIdentities.Credentials c, String roleArn)
+  private void answer(HttpExchange exchange, String action, AwsIdentities.Credentials c)
       throws IOException {
     calls.add(CURRENT.get() + " -> ok");
     String xml =

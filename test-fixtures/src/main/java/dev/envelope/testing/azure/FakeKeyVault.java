@@ -210,7 +210,7 @@ public final class FakeKeyVault implements AutoCloseable {
     String version = parts.length > 3 && !parts[3].isEmpty() ? parts[3] : null;
     if (versions == null
         || versions.isEmpty()
-        || version != null && !versions.containsKey(version)) {
+        || (version != null && !versions.containsKey(version))) {
       reply(
           exchange,
           method,
