@@ -83,10 +83,11 @@ public final class A256GcmBody implements Body {
   }
 
   @Override
-  public Optional<Decryption> check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
-    return Gcm.commitmentMatches(key.gcm.commitment(), header.commitment)
-        ? Optional.of(new Keys(key.gcm.key(), header.authenticated))
-        : Optional.empty();
+  public Decryption check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
+    if (!Gcm.commitmentMatches(key.gcm.commitment(), header.commitment)) {
+      throw Body.notThisEnvelopesKey();
+    }
+    return new Keys(key.gcm.key(), header.authenticated);
   }
 
   /** The data key's subkey and the header it must authenticate; valid while the key is leased. */

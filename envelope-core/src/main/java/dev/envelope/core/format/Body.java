@@ -64,7 +64,15 @@ public sealed interface Body permits Cobblestone256Body, A256GcmBody {
    * Checks {@code key} against the envelope's key commitment, in constant time.
    *
    * @param start the body's first bytes at {@code off} (at least {@link #startBytes()})
-   * @return the message's decryption, or empty if {@code key} is not this envelope's data key
+   * @return the message's decryption
+   * @throws AuthenticationException if {@code key} is not this envelope's data key
    */
-  public Optional<Decryption> check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off);
+  public Decryption check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off);
+
+  /** What {@link #check} throws for a data key that is not the envelope's. */
+  static AuthenticationException notThisEnvelopesKey() {
+    return new AuthenticationException(
+        "the unwrapped data key does not match the envelope's key"
+            + " commitment (a recipient of another envelope, or the header or body was altered)");
+  }
 }

@@ -99,10 +99,13 @@ public final class Cobblestone256Body implements Body {
   }
 
   @Override
-  public Optional<Decryption> check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
-    return Optional.ofNullable(
-            Cobblestone.deriveAndCheck(key.prf, header.authenticated, start, off))
-        .map(Keys::new);
+  public Decryption check(DerivedKeys key, EnvelopeHeader header, byte[] start, int off) {
+    Cobblestone.MessageKeys keys =
+        Cobblestone.deriveAndCheck(key.prf, header.authenticated, start, off);
+    if (keys == null) {
+      throw Body.notThisEnvelopesKey();
+    }
+    return new Keys(keys);
   }
 
   /** The message key and base nonce derived for one envelope; independent of the data key. */

@@ -61,12 +61,12 @@ final class Unwrapper {
   /**
    * The first data key, in preference order, that passes {@code check} (the body's commitment).
    *
-   * @param check a data key's decryption of this envelope, or empty if it is not its data key
+   * @param check a data key's decryption of this envelope; throws AuthenticationException if it is
+   *     not its data key
    * @throws AuthenticationException if every usable recipient failed to authenticate
    * @throws KeyUnavailableException if no recipient could be used at all
    */
-  Leased find(
-      LogicalKey key, EnvelopeHeader header, Function<DataKey, Optional<Decryption>> check) {
+  Leased find(LogicalKey key, EnvelopeHeader header, Function<DataKey, Decryption> check) {
     return search(key, header, check);
   }
 
@@ -74,15 +74,16 @@ final class Unwrapper {
    * As {@link #find(LogicalKey, EnvelopeHeader, Function)} for a cached header: tries the data key
    * that last opened these very header bytes first, and remembers the one found.
    */
-  Leased find(LogicalKey key, CachedHeader cached, Function<DataKey, Optional<Decryption>> check) {
+  Leased find(LogicalKey key, CachedHeader cached, Function<DataKey, Decryption> check) {
     DataKey memo = cached.opener;
     if (memo != null && memo.lease()) {
-      Optional<Decryption> decryption = check.apply(memo);
-      if (decryption.isPresent()) {
+      try {
+        Decryption decryption = check.apply(memo);
         counters.decryptHits.increment();
-        return new Leased(memo, decryption.get());
+        return new Leased(memo, decryption);
+      } catch (AuthenticationException e) {
+        memo.release(); // not this envelope's key after all: search the recipients
       }
-      memo.release();
     }
     Leased found = search(key, cached.header, check);
     cached.opener = found.dataKey();
@@ -90,7 +91,7 @@ final class Unwrapper {
   }
 
   private Leased search(
-      LogicalKey key, EnvelopeHeader header, Function<DataKey, Optional<Decryption>> check) {
+      LogicalKey key, EnvelopeHeader header, Function<DataKey, Decryption> check) {
     record Candidate(String uri, Recipient recipient, int rank) {}
     List<Candidate> candidates = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
@@ -135,14 +136,7 @@ final class Unwrapper {
                 r.wrapAlgorithm(),
                 r.wrappedKey(),
                 () -> unwrap(c.uri(), r, context));
-        Optional<Decryption> decryption = check.apply(dataKey);
-        if (decryption.isEmpty()) {
-          throw new AuthenticationException(
-              "the unwrapped data key does not match the envelope's"
-                  + " key commitment (a recipient of another envelope, or the header or body was"
-                  + " altered)");
-        }
-        return new Leased(dataKey, decryption.get());
+        return new Leased(dataKey, check.apply(dataKey));
       } catch (RuntimeException e) {
         if (dataKey != null) {
           dataKey.release();
