@@ -66,44 +66,42 @@ class AwsKekContractTest {
     };
   }
 
-  @Nested
-  class SymmetricKey extends KekContract {
-    private final String uri = "aws-kms://" + kms.createSymmetricKey(REGION);
-
+  /** What both AWS key kinds share: the provider, the settings, an unreachable endpoint. */
+  private abstract static class AwsContract extends KekContract {
     @Override
     protected KekProvider provider() {
       return AwsKekContractTest.provider();
     }
 
     @Override
-    protected String kekUri() {
-      return uri;
+    protected Map<String, String> settings() {
+      return AwsKekContractTest.settings(kms.endpoint().toString());
     }
 
     @Override
-    protected Map<String, String> settings() {
-      return AwsKekContractTest.settings(kms.endpoint().toString());
+    protected Callable<Kek> unreachable() {
+      return AwsKekContractTest.unreachable(kekUri());
+    }
+  }
+
+  @Nested
+  class SymmetricKey extends AwsContract {
+    private final String uri = "aws-kms://" + kms.createSymmetricKey(REGION);
+
+    @Override
+    protected String kekUri() {
+      return uri;
     }
 
     @Override
     protected boolean bindsLogicalKey() {
       return true; // the encryption context {"envelope:key": kid}
     }
-
-    @Override
-    protected Callable<Kek> unreachable() {
-      return AwsKekContractTest.unreachable(uri);
-    }
   }
 
   @Nested
-  class RsaKey extends KekContract {
+  class RsaKey extends AwsContract {
     private final String uri = "aws-kms://" + kms.createRsaKey(REGION);
-
-    @Override
-    protected KekProvider provider() {
-      return AwsKekContractTest.provider();
-    }
 
     @Override
     protected String kekUri() {
@@ -111,18 +109,8 @@ class AwsKekContractTest {
     }
 
     @Override
-    protected Map<String, String> settings() {
-      return AwsKekContractTest.settings(kms.endpoint().toString());
-    }
-
-    @Override
     protected boolean bindsLogicalKey() {
       return false; // RSA-OAEP without a label (FORMAT.md §5.5)
-    }
-
-    @Override
-    protected Callable<Kek> unreachable() {
-      return AwsKekContractTest.unreachable(uri);
     }
   }
 }

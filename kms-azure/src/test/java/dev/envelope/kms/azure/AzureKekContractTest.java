@@ -82,13 +82,14 @@ class AzureKekContractTest {
     };
   }
 
-  @Nested
-  class KeyVaultRsaKey extends KekContract {
-    private final String uri = "azure-kv://" + VAULT + "/keys/" + name();
+  /** What both Azure key kinds share: the provider, the settings of one endpoint, none of AD. */
+  private abstract static class AzureContract extends KekContract {
+    private final FakeKeyVault target;
+    private final String uri;
 
-    private String name() {
-      vault.createRsaKey("rsa-contract");
-      return "rsa-contract";
+    AzureContract(FakeKeyVault target, String host, String key) {
+      this.target = target;
+      this.uri = "azure-kv://" + host + "/keys/" + key;
     }
 
     @Override
@@ -103,12 +104,12 @@ class AzureKekContractTest {
 
     @Override
     protected Map<String, String> settings() {
-      return AzureKekContractTest.settings(vault.endpoint().toString());
+      return AzureKekContractTest.settings(target.endpoint().toString());
     }
 
     @Override
     protected boolean bindsLogicalKey() {
-      return false;
+      return false; // Key Vault takes no associated data (FORMAT.md §5.8)
     }
 
     @Override
@@ -118,37 +119,18 @@ class AzureKekContractTest {
   }
 
   @Nested
-  class ManagedHsmAesKey extends KekContract {
-    private final String uri = "azure-kv://" + HSM + "/keys/" + name();
+  class KeyVaultRsaKey extends AzureContract {
+    KeyVaultRsaKey() {
+      super(vault, VAULT, "rsa-contract");
+      vault.createRsaKey("rsa-contract");
+    }
+  }
 
-    private String name() {
+  @Nested
+  class ManagedHsmAesKey extends AzureContract {
+    ManagedHsmAesKey() {
+      super(hsm, HSM, "aes-contract");
       hsm.createAesKey("aes-contract");
-      return "aes-contract";
-    }
-
-    @Override
-    protected KekProvider provider() {
-      return AzureKekContractTest.provider();
-    }
-
-    @Override
-    protected String kekUri() {
-      return uri;
-    }
-
-    @Override
-    protected Map<String, String> settings() {
-      return AzureKekContractTest.settings(hsm.endpoint().toString());
-    }
-
-    @Override
-    protected boolean bindsLogicalKey() {
-      return false;
-    }
-
-    @Override
-    protected Callable<Kek> unreachable() {
-      return AzureKekContractTest.unreachable(uri);
     }
   }
 }

@@ -90,46 +90,44 @@ class GcpKekContractTest {
             .open(uri, new ProviderSettings("contract", "gcp-kms", settings()));
   }
 
-  @Nested
-  class SymmetricKey extends KekContract {
-    private final String uri =
-        "gcp-kms://" + kms.createSymmetricKey("envelope-prod", "europe-west1", "contract", "sym");
-
+  /** What both Cloud KMS key kinds share: the provider, the settings, an unserved channel. */
+  private abstract static class GcpContract extends KekContract {
     @Override
     protected KekProvider provider() {
       return GcpKekContractTest.provider(kms.inProcessName());
     }
 
     @Override
-    protected String kekUri() {
-      return uri;
+    protected Map<String, String> settings() {
+      return GcpKekContractTest.settings();
     }
 
     @Override
-    protected Map<String, String> settings() {
-      return GcpKekContractTest.settings();
+    protected Callable<Kek> unreachable() {
+      return GcpKekContractTest.unreachable(kekUri());
+    }
+  }
+
+  @Nested
+  class SymmetricKey extends GcpContract {
+    private final String uri =
+        "gcp-kms://" + kms.createSymmetricKey("envelope-prod", "europe-west1", "contract", "sym");
+
+    @Override
+    protected String kekUri() {
+      return uri;
     }
 
     @Override
     protected boolean bindsLogicalKey() {
       return true;
     }
-
-    @Override
-    protected Callable<Kek> unreachable() {
-      return GcpKekContractTest.unreachable(uri);
-    }
   }
 
   @Nested
-  class RsaKeyVersion extends KekContract {
+  class RsaKeyVersion extends GcpContract {
     private final String uri =
         "gcp-kms://" + kms.createRsaKeyVersion("envelope-prod", "europe-west1", "contract", "rsa");
-
-    @Override
-    protected KekProvider provider() {
-      return GcpKekContractTest.provider(kms.inProcessName());
-    }
 
     @Override
     protected String kekUri() {
@@ -137,18 +135,8 @@ class GcpKekContractTest {
     }
 
     @Override
-    protected Map<String, String> settings() {
-      return GcpKekContractTest.settings();
-    }
-
-    @Override
     protected boolean bindsLogicalKey() {
       return false;
-    }
-
-    @Override
-    protected Callable<Kek> unreachable() {
-      return GcpKekContractTest.unreachable(uri);
     }
   }
 }
