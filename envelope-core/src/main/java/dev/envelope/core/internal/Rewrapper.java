@@ -63,14 +63,20 @@ public final class Rewrapper {
           unwrapper.find(key, header, dk -> body.check(dk.derived, header, start, 0));
       byte[] recipients;
       try {
-        if (!body.commitmentCoversHeader()) {
-          // Only the tag authenticates this header: the whole body (all in start) comes first.
+        // Only the tag authenticates this header: the whole body (all of it in start, the
+        // source at its end) must verify before the data key is wrapped anew.
+        boolean bodyAuthenticated = !body.commitmentCoversHeader();
+        if (bodyAuthenticated) {
           found.decryption().authenticate(start, 0, start.length);
         }
         recipients = wrapper.wrapAll(key, found.dataKey().dek);
         sink.write(header.authenticated);
         sink.write(recipients);
-        found.decryption().copyAuthenticated(start, source, sink);
+        if (bodyAuthenticated) {
+          sink.write(start);
+        } else {
+          found.decryption().copyAuthenticated(start, source, sink);
+        }
       } finally {
         found.release();
       }

@@ -4,9 +4,9 @@ import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.testing.KekContract;
+import dev.envelope.testing.LoopbackServer;
 import dev.envelope.testing.aws.AwsIdentities;
 import dev.envelope.testing.aws.FakeAwsKms;
-import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -56,10 +56,7 @@ class AwsKekContractTest {
 
   private static Callable<Kek> unreachable(String uri) {
     return () -> {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
+      int port = LoopbackServer.unusedPort();
       Map<String, String> s = settings("http://127.0.0.1:" + port);
       s.put(ProviderSettings.MAX_ATTEMPTS, "1");
       return provider().open(uri, new ProviderSettings("contract", "aws-kms", s));

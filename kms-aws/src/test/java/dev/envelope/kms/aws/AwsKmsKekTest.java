@@ -15,11 +15,11 @@ import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SecretBytes;
 import dev.envelope.core.spi.WrapAlgorithm;
 import dev.envelope.core.spi.WrapContext;
+import dev.envelope.testing.LoopbackServer;
 import dev.envelope.testing.aws.AwsIdentities;
 import dev.envelope.testing.aws.FakeAwsKms;
 import dev.envelope.testing.aws.FakeContainerCredentials;
 import dev.envelope.testing.aws.FakeSts;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -376,10 +376,7 @@ class AwsKmsKekTest {
 
   @Test
   void anUnreachableKmsIsRetryable() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = LoopbackServer.unusedPort();
     Map<String, String> settings = staticSettings();
     // The old name of "endpoint" still works (with a deprecation warning).
     settings.remove("endpoint");

@@ -4,10 +4,10 @@ import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.testing.KekContract;
+import dev.envelope.testing.LoopbackServer;
 import dev.envelope.testing.SelfSignedTls;
 import dev.envelope.testing.azure.FakeEntraId;
 import dev.envelope.testing.azure.FakeKeyVault;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -72,10 +72,7 @@ class AzureKekContractTest {
 
   private static Callable<Kek> unreachable(String uri) {
     return () -> {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
+      int port = LoopbackServer.unusedPort();
       Map<String, String> s = settings("https://127.0.0.1:" + port);
       s.put(ProviderSettings.MAX_ATTEMPTS, "1");
       return provider().open(uri, new ProviderSettings("contract", "azure-kv", s));

@@ -25,9 +25,8 @@ public final class FakeSts implements AutoCloseable {
   private static final String NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 
   /** The call being handled, for {@link #calls()} (handlers run on pool threads). */
-  private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
-
   private final AwsIdentities identities;
+
   private final LoopbackServer server;
   private final Map<String, Path> webIdentityTrust = new ConcurrentHashMap<>();
   private final Map<String, String> roleTrust = new ConcurrentHashMap<>();
@@ -71,13 +70,13 @@ public final class FakeSts implements AutoCloseable {
     String action = params.getOrDefault("Action", "");
     String roleArn = params.getOrDefault("RoleArn", "");
     String session = params.getOrDefault("RoleSessionName", "");
-    CURRENT.set(action + " " + roleArn);
+    String call = action + " " + roleArn; // how calls() records this request
     if (!"2011-06-15".equals(params.get("Version"))) {
-      error(exchange, 400, "InvalidAction", "Version must be 2011-06-15");
+      error(exchange, call, 400, "InvalidAction", "Version must be 2011-06-15");
       return;
     }
     if (session.isEmpty()) {
-      error(exchange, 400, "ValidationError", "RoleSessionName is required");
+      error(exchange, call, 400, "ValidationError", "RoleSessionName is required");
       return;
     }
     switch (action) {
@@ -94,12 +93,12 @@ public final class FakeSts implements AutoCloseable {
               "Couldn't verify the web identity token for role " + roleArn);
           return;
         }
-        answer(exchange, action, identities.issueSession(roleArn, session, lifetime));
+        answer(exchange, call, action, identities.issueSession(roleArn, session, lifetime));
       }
       case "AssumeRole" -> {
         AwsIdentities.Caller caller = identities.authenticate(exchange, body, "sts");
         if (!caller.ok()) {
-          error(exchange, 403, caller.errorCode(), caller.error());
+          error(exchange, call, 403, caller.errorCode(), caller.error());
           return;
         }
         String prefix = roleTrust.get(roleArn);
@@ -114,15 +113,16 @@ public final class FakeSts implements AutoCloseable {
                   + roleArn);
           return;
         }
-        answer(exchange, action, identities.issueSession(roleArn, session, lifetime));
+        answer(exchange, call, action, identities.issueSession(roleArn, session, lifetime));
       }
-      default -> error(exchange, 400, "InvalidAction", "Could not find operation " + action);
+      default -> error(exchange, call, 400, "InvalidAction", "Could not find operation " + action);
     }
   }
 
-  private void answer(HttpExchange exchange, String action, AwsIdentities.Credentials c)
+  private void answer(
+      HttpExchange exchange, String call, String action, AwsIdentities.Credentials c)
       throws IOException {
-    calls.add(CURRENT.get() + " -> ok");
+    calls.add(call + " -> ok");
     String xml =
         "<"
             + action
@@ -161,9 +161,9 @@ public final class FakeSts implements AutoCloseable {
     LoopbackServer.respond(exchange, 200, "text/xml", xml);
   }
 
-  private void error(HttpExchange exchange, int status, String code, String message)
+  private void error(HttpExchange exchange, String call, int status, String code, String message)
       throws IOException {
-    calls.add(CURRENT.get() + " -> " + code);
+    calls.add(call + " -> " + code);
     String xml =
         "<ErrorResponse xmlns=\""
             + NS
