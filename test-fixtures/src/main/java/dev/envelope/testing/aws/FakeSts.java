@@ -88,6 +88,7 @@ public final class FakeSts implements AutoCloseable {
             || !token.equals(Files.readString(trusted, StandardCharsets.UTF_8))) {
           error(
               exchange,
+              call,
               400,
               "InvalidIdentityToken",
               "Couldn't verify the web identity token for role " + roleArn);
@@ -105,6 +106,7 @@ public final class FakeSts implements AutoCloseable {
         if (prefix == null || !caller.credentials().principalArn().startsWith(prefix)) {
           error(
               exchange,
+              call,
               403,
               "AccessDenied",
               "User: "
