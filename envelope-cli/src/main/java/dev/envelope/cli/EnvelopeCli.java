@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, demo. Every failure
- * is one line on stderr and a documented exit code ({@link ExitCode}); {@code --verbose} adds the
- * stack trace.
+ * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, demo. Every
+ * failure is one line on stderr and a documented exit code ({@link ExitCode}); {@code --verbose}
+ * adds the stack trace.
  */
 @Command(
     name = "envelope",
@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
       DecryptCommand.class,
       InspectCommand.class,
       RewrapCommand.class,
+      PolicyCommand.class,
       DemoCommand.class
     },
     footerHeading = "%nExit codes:%n",
@@ -37,7 +38,8 @@ import picocli.CommandLine.ScopeType;
       "  4  key unavailable: not in the policy, key file missing, KMS down",
       "  5  malformed input: not an envelope, unknown version, over limits, cut in header",
       "  6  I/O error: missing input, unwritable output, file exists",
-      "  7  invalid key policy or local config"
+      "  7  invalid key policy or local config",
+      "  8  policy check: an unsafe step for a rolling rollout"
     })
 public final class EnvelopeCli {
   @Option(

@@ -19,7 +19,8 @@ enum ExitCode {
   KEY_UNAVAILABLE(4, "key unavailable"),
   MALFORMED(5, "malformed input"),
   IO(6, "I/O error"),
-  INVALID_POLICY(7, "invalid configuration");
+  INVALID_POLICY(7, "invalid configuration"),
+  UNSAFE_CHANGE(8, "unsafe policy change");
 
   private final int code;
   private final String label;

@@ -3,6 +3,7 @@ package dev.envelope.core;
 import dev.envelope.core.internal.CachedHeader;
 import dev.envelope.core.internal.Engine;
 import dev.envelope.core.internal.Inspector;
+import dev.envelope.core.internal.LivePolicy;
 import dev.envelope.core.internal.PolicyKeys;
 import dev.envelope.core.internal.Providers;
 import dev.envelope.core.spi.KekProvider;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,22 +52,30 @@ import org.jspecify.annotations.Nullable;
  * {@link IllegalArgumentException}; a failing caller-supplied stream an {@link
  * UncheckedIOException}. Nothing unauthenticated is ever returned.
  *
- * <p>Immutable and thread-safe: build one per application and share it. {@link #close()} zeroes the
- * key material of opened KEKs.
+ * <p><b>Reload.</b> Built with a {@link PolicySource}, the facade replaces its policy when the
+ * source reports a valid new version, without a restart: see {@link Builder#policySource} and
+ * {@link #policyStatus()}.
+ *
+ * <p>Thread-safe: build one per application and share it. {@link #close()} zeroes the key material
+ * of opened KEKs.
  */
 public final class Envelope implements AutoCloseable {
-  private final KeyPolicy policy;
+  private final PolicySource source;
+  private final LivePolicy live;
   private final EnvelopeLimits limits;
   private final EnvelopeObserver observer;
   private final Engine engine;
   private volatile boolean closed;
 
-  private Envelope(Builder b, Map<String, KekProvider> providers) {
-    Providers.validate(b.policy, providers);
-    this.policy = b.policy;
+  private Envelope(Builder b, PolicySource source, Map<String, KekProvider> providers) {
+    KeyPolicy initial = source.load();
+    Providers.validate(initial, providers);
+    this.source = source;
     this.limits = b.limits;
     this.observer = new GuardedObserver(b.observer);
-    this.engine = new Engine(policy, b.localConfig, limits, providers, observer);
+    this.live = new LivePolicy(source, initial, providers, observer, Clock.systemUTC());
+    this.engine = new Engine(live, b.localConfig, limits, providers, observer);
+    source.watch(live);
   }
 
   /** Starts building an {@link Envelope}; a key policy is required. */
@@ -94,7 +104,7 @@ public final class Envelope implements AutoCloseable {
       byte[] sealed =
           guarded(
               () -> {
-                LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
+                LogicalKey key = PolicyKeys.require(live.current(), logicalKeyId);
                 requireArgument(context, "context (pass Map.of() for none)");
                 return engine.encryptor().encrypt(key, plaintext, context);
               });
@@ -135,7 +145,7 @@ public final class Envelope implements AutoCloseable {
         () ->
             engine
                 .encryptor()
-                .encryptingStream(PolicyKeys.require(policy, logicalKeyId), sink, context));
+                .encryptingStream(PolicyKeys.require(live.current(), logicalKeyId), sink, context));
   }
 
   /**
@@ -153,9 +163,11 @@ public final class Envelope implements AutoCloseable {
     String logicalKeyId = null; // reported only once known to the policy (a metric tag)
     try {
       requireArgument(envelope, "envelope");
+      KeyPolicy policy = live.current(); // one policy for the whole call
       CachedHeader header = guarded(() -> engine.decryptor().parse(envelope));
       logicalKeyId = policy.key(header.logicalKeyId()).map(LogicalKey::id).orElse(null);
-      byte[] plaintext = guarded(() -> engine.decryptor().decrypt(header, envelope, context));
+      byte[] plaintext =
+          guarded(() -> engine.decryptor().decrypt(policy, header, envelope, context));
       observer.operation(
           EnvelopeObserver.Operation.DECRYPT,
           logicalKeyId,
@@ -186,7 +198,7 @@ public final class Envelope implements AutoCloseable {
    */
   public InputStream decryptingStream(InputStream source, Map<String, String> context) {
     requireArgument(source, "source");
-    return guarded(() -> engine.decryptor().decryptingStream(source, context));
+    return guarded(() -> engine.decryptor().decryptingStream(live.current(), source, context));
   }
 
   /**
@@ -204,7 +216,7 @@ public final class Envelope implements AutoCloseable {
    */
   public byte[] rewrap(byte[] envelope) {
     requireArgument(envelope, "envelope");
-    return guarded(() -> engine.rewrapper().rewrap(envelope));
+    return guarded(() -> engine.rewrapper().rewrap(live.current(), envelope));
   }
 
   /**
@@ -222,7 +234,7 @@ public final class Envelope implements AutoCloseable {
     requireArgument(sink, "sink");
     guarded(
         () -> {
-          engine.rewrapper().rewrap(source, sink);
+          engine.rewrapper().rewrap(live.current(), source, sink);
           return null;
         });
   }
@@ -237,7 +249,7 @@ public final class Envelope implements AutoCloseable {
   public KekCheck checkKek(String logicalKeyId, String kekUri) {
     return guarded(
         () -> {
-          LogicalKey key = PolicyKeys.require(policy, logicalKeyId);
+          LogicalKey key = PolicyKeys.require(live.current(), logicalKeyId);
           if (!key.allKeks().contains(kekUri)) {
             throw new IllegalArgumentException(
                 "logical key '" + logicalKeyId + "' does not list " + kekUri);
@@ -287,9 +299,17 @@ public final class Envelope implements AutoCloseable {
     return Inspector.inspect(file, policy);
   }
 
-  /** The key policy this facade enforces. */
+  /**
+   * The key policy this facade enforces now. With a watched {@link PolicySource} it may be another
+   * one on the next call; each facade call uses one policy throughout.
+   */
   public KeyPolicy policy() {
-    return policy;
+    return live.current();
+  }
+
+  /** Which policy is in force (digest, generation) and how the last reload went. */
+  public PolicyStatus policyStatus() {
+    return live.status();
   }
 
   /** The limits applied to envelopes read and written. */
@@ -309,6 +329,7 @@ public final class Envelope implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    source.close();
     engine.close();
   }
 
@@ -343,12 +364,12 @@ public final class Envelope implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Envelope[" + policy + "]";
+    return "Envelope[" + live.current() + "]";
   }
 
   /** Builds an {@link Envelope}. Not thread-safe; the result is. */
   public static final class Builder {
-    private KeyPolicy policy;
+    private PolicySource policySource;
     private LocalConfig localConfig = LocalConfig.empty();
     private EnvelopeLimits limits = EnvelopeLimits.DEFAULTS;
     private final List<KekProvider> explicit = new ArrayList<>();
@@ -358,9 +379,22 @@ public final class Envelope implements AutoCloseable {
 
     private Builder() {}
 
-    /** The shared key policy (required). */
+    /** The shared key policy, fixed for the facade's life (this or {@link #policySource}). */
     public Builder policy(KeyPolicy policy) {
-      this.policy = policy;
+      this.policySource = policy == null ? null : PolicySource.fixed(policy);
+      return this;
+    }
+
+    /**
+     * Where the policy is read from and reloaded without a restart, e.g. {@link
+     * PolicySource#file(java.nio.file.Path)}; the facade loads it when built and closes it when
+     * closed. A new version replaces the policy in force atomically: messages started before keep
+     * the old one, later ones use the new one. A version that fails parsing or provider validation
+     * is rejected and the last good policy stays in force ({@link Envelope#policyStatus()}).
+     */
+    public Builder policySource(PolicySource source) {
+      requireArgument(source, "source");
+      this.policySource = source;
       return this;
     }
 
@@ -417,13 +451,21 @@ public final class Envelope implements AutoCloseable {
      * The facade.
      *
      * @throws IllegalStateException if no policy was set or two providers claim one scheme
+     * @throws InvalidPolicyException if the policy source cannot be read or a provider refuses one
+     *     of its KEK URIs
      */
     public Envelope build() {
-      if (policy == null) {
+      if (policySource == null) {
         throw new IllegalStateException(
-            "a key policy is required: call policy(KeyPolicy.load(...))");
+            "a key policy is required: call policy(KeyPolicy.load(...)) or policySource(...)");
       }
-      return new Envelope(this, Providers.assemble(explicit, discover, discoveryLoader));
+      Map<String, KekProvider> providers = Providers.assemble(explicit, discover, discoveryLoader);
+      try {
+        return new Envelope(this, policySource, providers);
+      } catch (RuntimeException e) {
+        policySource.close();
+        throw e;
+      }
     }
   }
 }

@@ -52,4 +52,10 @@ public interface EnvelopeObserver {
       String kekUri,
       long nanos,
       @Nullable RuntimeException failure) {}
+
+  /**
+   * The policy source reported a new version: applied, unchanged or rejected ({@link
+   * PolicyStatus#lastOutcome()}). Called on the source's thread.
+   */
+  default void policyReload(PolicyStatus status) {}
 }

@@ -43,6 +43,15 @@ final class GuardedObserver implements EnvelopeObserver {
     }
   }
 
+  @Override
+  public void policyReload(PolicyStatus status) {
+    try {
+      delegate.policyReload(status);
+    } catch (RuntimeException e) {
+      warn(e);
+    }
+  }
+
   private void warn(RuntimeException e) {
     if (warned.compareAndSet(false, true)) {
       LOG.warn(

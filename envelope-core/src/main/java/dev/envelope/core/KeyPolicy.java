@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,17 +30,34 @@ import org.jspecify.annotations.Nullable;
  *     dataKeyCache: { maxAge: PT5M, maxMessages: 1000000, maxBytes: 64GiB }   # the defaults
  * }</pre>
  *
+ * <p>The same document may also be a Kubernetes manifest, the {@code KeyPolicy} custom resource of
+ * {@code deploy/crds/}: {@code apiVersion: envelope.dev/v1alpha1}, {@code kind: KeyPolicy}, {@code
+ * metadata.name}, and the document above (its {@code version} optional) under {@code spec}.
+ *
  * <p>Immutable and thread-safe. {@link #load(Path)} and {@link #parse(String, String)} validate the
  * whole document and throw {@link InvalidPolicyException} naming the file, the field and what is
  * allowed.
  */
 public final class KeyPolicy {
-  private final String source;
-  private final Map<String, LogicalKey> keys;
+  /** The {@code apiVersion} of the manifest form. */
+  public static final String API_VERSION = "envelope.dev/v1alpha1";
 
-  private KeyPolicy(String source, Map<String, LogicalKey> keys) {
+  /** The {@code kind} of the manifest form. */
+  public static final String KIND = "KeyPolicy";
+
+  private static final Pattern RESOURCE_NAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  private final String source;
+  private final @Nullable String name;
+  private final Map<String, LogicalKey> keys;
+  private final String digest;
+
+  private KeyPolicy(String source, @Nullable String name, Map<String, LogicalKey> keys) {
     this.source = source;
+    this.name = name;
     this.keys = Collections.unmodifiableMap(keys);
+    this.digest = PolicyDigest.of(this.keys.values());
   }
 
   /** Reads and validates a policy file (YAML or JSON, at most 1 MiB). */
@@ -56,24 +74,69 @@ public final class KeyPolicy {
   public static KeyPolicy parse(String text, @Nullable String source) {
     PolicyDocument doc = PolicyDocument.of(source == null ? "key policy" : source);
     JsonNode root = doc.parse(text);
+    if (root.has("apiVersion") || root.has("kind")) {
+      return fromManifest(doc, root);
+    }
     doc.allowOnly(root, "", Set.of("version", "keys"));
     doc.requireVersion(root);
-    JsonNode keysNode = doc.object(root.get("keys"), "keys");
+    return new KeyPolicy(doc.source, null, keys(doc, root, ""));
+  }
+
+  /**
+   * The manifest form: a {@code KeyPolicy} custom resource ({@code deploy/crds/}) whose {@code
+   * spec} is the plain document. {@code spec.version} may be left out (the {@code apiVersion}
+   * versions the resource); {@code metadata} and {@code status} are the API server's and not
+   * checked beyond the name.
+   */
+  private static KeyPolicy fromManifest(PolicyDocument doc, JsonNode root) {
+    doc.allowOnly(root, "", Set.of("apiVersion", "kind", "metadata", "spec", "status"));
+    JsonNode apiVersion = root.get("apiVersion");
+    if (apiVersion == null || !API_VERSION.equals(apiVersion.asText())) {
+      throw new InvalidPolicyException(
+          doc.source, "apiVersion", "must be " + API_VERSION + ", found " + apiVersion);
+    }
+    JsonNode kind = root.get("kind");
+    if (kind == null || !KIND.equals(kind.asText())) {
+      throw new InvalidPolicyException(doc.source, "kind", "must be " + KIND + ", found " + kind);
+    }
+    JsonNode metadata = doc.object(root.get("metadata"), "metadata");
+    JsonNode name = metadata.get("name");
+    if (name == null
+        || !name.isTextual()
+        || name.textValue().length() > 253
+        || !RESOURCE_NAME.matcher(name.textValue()).matches()) {
+      throw new InvalidPolicyException(
+          doc.source,
+          "metadata.name",
+          "must be a Kubernetes resource name (lower-case letters, digits, '-' and '.', at most"
+              + " 253 characters)");
+    }
+    JsonNode spec = doc.object(root.get("spec"), "spec");
+    doc.allowOnly(spec, "spec", Set.of("version", "keys"));
+    if (spec.has("version")) {
+      doc.requireVersion(spec, "spec.version");
+    }
+    return new KeyPolicy(doc.source, name.textValue(), keys(doc, spec, "spec."));
+  }
+
+  private static Map<String, LogicalKey> keys(PolicyDocument doc, JsonNode parent, String prefix) {
+    JsonNode keysNode = doc.object(parent.get("keys"), prefix + "keys");
     if (keysNode.isEmpty()) {
-      throw new InvalidPolicyException(doc.source, "keys", "must name at least one logical key");
+      throw new InvalidPolicyException(
+          doc.source, prefix + "keys", "must name at least one logical key");
     }
     Map<String, LogicalKey> keys = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = keysNode.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      String path = "keys." + e.getKey();
+      String path = prefix + "keys." + e.getKey();
       if (!KeyIds.isValid(e.getKey())) {
         throw new InvalidPolicyException(
             doc.source, path, "invalid logical key id; use " + KeyIds.RULE);
       }
       keys.put(e.getKey(), LogicalKey.parse(doc, e.getKey(), doc.object(e.getValue(), path), path));
     }
-    return new KeyPolicy(doc.source, keys);
+    return keys;
   }
 
   /** Starts a policy in code, for tests and programmatic set-ups. */
@@ -96,9 +159,35 @@ public final class KeyPolicy {
     return source;
   }
 
+  /** The manifest's {@code metadata.name}; empty for the plain form and policies built in code. */
+  public Optional<String> name() {
+    return Optional.ofNullable(name);
+  }
+
+  /**
+   * A digest of what the policy says, {@code sha256:} and 64 hex digits: the logical keys, sorted
+   * by id, with their KEK lists in order, {@code minWrap} and cache limits. It ignores the form
+   * (plain or manifest), the name, comments, spacing and the order of the logical keys, so two
+   * clusters run the same policy exactly when their digests are equal.
+   */
+  public String digest() {
+    return digest;
+  }
+
+  /** Equal when the {@link #digest()}s are: the same logical keys with the same settings. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyPolicy other && digest.equals(other.digest);
+  }
+
+  @Override
+  public int hashCode() {
+    return digest.hashCode();
+  }
+
   @Override
   public String toString() {
-    return "KeyPolicy[" + source + ", keys=" + keys.keySet() + "]";
+    return "KeyPolicy[" + source + ", keys=" + keys.keySet() + ", " + digest + "]";
   }
 
   /** Builds a {@link KeyPolicy} in code; validated as a parsed one is. */
@@ -152,7 +241,7 @@ public final class KeyPolicy {
       if (keys.isEmpty()) {
         throw new InvalidPolicyException(source, "keys", "must name at least one logical key");
       }
-      return new KeyPolicy(source, new LinkedHashMap<>(keys));
+      return new KeyPolicy(source, null, new LinkedHashMap<>(keys));
     }
   }
 }

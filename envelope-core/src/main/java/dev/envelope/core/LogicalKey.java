@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * One logical key of the {@link KeyPolicy}: the KEKs new data keys are wrapped under ({@link
  * #keks()}), the retiring ones that may still unwrap ({@link #decryptOnly()}), and how many wraps
- * must succeed for an encrypt to succeed ({@link #minWrap()}). Immutable.
+ * must succeed for an encrypt to succeed ({@link #minWrap()}). Immutable; equal when every setting
+ * is.
  */
 public final class LogicalKey {
   private final String id;
@@ -22,6 +23,8 @@ public final class LogicalKey {
   private final DataKeyCacheLimits dataKeyCache;
   private final List<byte[]> references;
   private final List<String> allKeks;
+  private final Set<String> allowed;
+  private final int hash;
 
   private LogicalKey(
       String id,
@@ -42,6 +45,8 @@ public final class LogicalKey {
       refs.add(KekUris.reference(uri));
     }
     this.references = refs;
+    this.allowed = Set.copyOf(allKeks);
+    this.hash = java.util.Objects.hash(id, this.keks, this.decryptOnly, minWrap, dataKeyCache);
   }
 
   static LogicalKey parse(PolicyDocument doc, String id, JsonNode node, String path) {
@@ -199,9 +204,35 @@ public final class LogicalKey {
     return Optional.empty();
   }
 
+  /** True if {@code uri} may unwrap this key's data keys: it is in {@link #allKeks()}. */
+  public boolean allows(String uri) {
+    return allowed.contains(uri);
+  }
+
   /** True if {@code uri} is a decrypt-only (retiring) KEK of this key. */
   public boolean isDecryptOnly(String uri) {
     return decryptOnly.contains(uri);
+  }
+
+  /**
+   * Equal when every setting is: id, both KEK lists in order, {@code minWrap} and cache limits. A
+   * reloaded policy retires the cached data key of each logical key that is not equal to before.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o == this
+        || (o instanceof LogicalKey k
+            && hash == k.hash
+            && id.equals(k.id)
+            && keks.equals(k.keks)
+            && decryptOnly.equals(k.decryptOnly)
+            && minWrap == k.minWrap
+            && dataKeyCache.equals(k.dataKeyCache));
+  }
+
+  @Override
+  public int hashCode() {
+    return hash;
   }
 
   @Override

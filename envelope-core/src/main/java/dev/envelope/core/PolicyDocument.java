@@ -100,12 +100,16 @@ final class PolicyDocument {
   }
 
   void requireVersion(JsonNode root) {
-    JsonNode v = root.get("version");
+    requireVersion(root, "version");
+  }
+
+  void requireVersion(JsonNode parent, String path) {
+    JsonNode v = parent.get("version");
     if (v == null) {
-      throw new InvalidPolicyException(source, "version", "missing; write 'version: 1'");
+      throw new InvalidPolicyException(source, path, "missing; write 'version: 1'");
     }
     if (!v.isInt() || v.intValue() != 1) {
-      throw new InvalidPolicyException(source, "version", "must be 1, found " + v);
+      throw new InvalidPolicyException(source, path, "must be 1, found " + v);
     }
   }
 

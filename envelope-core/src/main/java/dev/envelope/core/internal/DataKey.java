@@ -29,6 +29,9 @@ final class DataKey {
   /** R || recipients, as written in every envelope sealed under this key; null when decrypting. */
   final byte[] encodedRecipients;
 
+  /** The KEK URI that unwrapped it; null when encrypting. */
+  final String unwrappedBy;
+
   private final long expiresAtNanos;
   private final long maxMessages;
   private final long maxBytes;
@@ -58,8 +61,14 @@ final class DataKey {
   /** Most distinct contexts whose header is kept per data key and algorithm. */
   private static final int MAX_HEADERS = 256;
 
-  private DataKey(SecretBytes dek, byte[] recipients, DataKeyCacheLimits limits, long nowNanos) {
+  private DataKey(
+      SecretBytes dek,
+      byte[] recipients,
+      String unwrappedBy,
+      DataKeyCacheLimits limits,
+      long nowNanos) {
     this.dek = dek;
+    this.unwrappedBy = unwrappedBy;
     this.derived = DerivedKeys.of(dek);
     this.encodedRecipients = recipients;
     this.expiresAtNanos = limits == null ? Long.MAX_VALUE : nowNanos + limits.maxAge().toNanos();
@@ -69,12 +78,12 @@ final class DataKey {
 
   /** A DEK for sealing, with its wrapped copies, bounded by {@code limits}. */
   static DataKey forEncryption(SecretBytes dek, byte[] recipients, DataKeyCacheLimits limits) {
-    return new DataKey(dek, recipients, limits, System.nanoTime());
+    return new DataKey(dek, recipients, null, limits, System.nanoTime());
   }
 
   /** A DEK unwrapped for opening; its reuse is bounded by the decrypt cache, not here. */
-  static DataKey forDecryption(SecretBytes dek) {
-    return new DataKey(dek, null, null, System.nanoTime());
+  static DataKey forDecryption(SecretBytes dek, String kekUri) {
+    return new DataKey(dek, null, kekUri, null, System.nanoTime());
   }
 
   /** Nanoseconds until {@code maxAge} ends, for the cache's expiry. */

@@ -19,13 +19,11 @@ import java.util.SortedMap;
  * compares the context, finds the data key and hands the body to its {@link Body}.
  */
 public final class Decryptor {
-  private final KeyPolicy policy;
   private final EnvelopeLimits limits;
   private final HeaderCache headers;
   private final Unwrapper unwrapper;
 
-  Decryptor(KeyPolicy policy, EnvelopeLimits limits, Unwrapper unwrapper) {
-    this.policy = policy;
+  Decryptor(EnvelopeLimits limits, Unwrapper unwrapper) {
     this.limits = limits;
     this.headers = new HeaderCache(limits);
     this.unwrapper = unwrapper;
@@ -36,8 +34,9 @@ public final class Decryptor {
     return headers.parse(envelope);
   }
 
-  /** Opens {@code envelope}, whose header {@link #parse} returned. */
-  public byte[] decrypt(CachedHeader cached, byte[] envelope, Map<String, String> context) {
+  /** Opens {@code envelope}, whose header {@link #parse} returned, under {@code policy}. */
+  public byte[] decrypt(
+      KeyPolicy policy, CachedHeader cached, byte[] envelope, Map<String, String> context) {
     EnvelopeHeader header = cached.header;
     requireContext(header, context);
     LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);
@@ -53,7 +52,8 @@ public final class Decryptor {
     }
   }
 
-  public InputStream decryptingStream(InputStream source, Map<String, String> context) {
+  public InputStream decryptingStream(
+      KeyPolicy policy, InputStream source, Map<String, String> context) {
     try {
       CachedHeader cached = headers.read(source);
       EnvelopeHeader header = cached.header;

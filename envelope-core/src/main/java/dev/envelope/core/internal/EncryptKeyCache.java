@@ -5,24 +5,26 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.envelope.core.DataKeyCacheLimits;
+import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
- * One data key per logical key, reused until a {@link DataKeyCacheLimits} limit is reached. When
- * the key is missing, expired or used up, exactly one caller makes the next one (one wrap per KEK)
- * and concurrent callers wait for that same key: request coalescing through a shared future.
- * Caffeine expires entries at their {@code maxAge}, on a scheduler so that an idle key is dropped
- * on time; every entry it drops is retired, and zeroed once its last in-flight message is sealed.
+ * One data key per logical key (per {@link LogicalKey} value: its id and settings), reused until a
+ * {@link DataKeyCacheLimits} limit is reached. When the key is missing, expired or used up, exactly
+ * one caller makes the next one (one wrap per KEK) and concurrent callers wait for that same key:
+ * request coalescing through a shared future. Caffeine expires entries at their {@code maxAge}, on
+ * a scheduler so that an idle key is dropped on time; every entry it drops is retired, and zeroed
+ * once its last in-flight message is sealed.
  */
 final class EncryptKeyCache implements AutoCloseable {
   /** A made data key, or why making it failed (so the future itself never fails). */
   private record Slot(DataKey dataKey, RuntimeException failure) {}
 
-  private final AsyncCache<String, Slot> cache;
-  private final ConcurrentMap<String, CompletableFuture<Slot>> map;
+  private final AsyncCache<LogicalKey, Slot> cache;
+  private final ConcurrentMap<LogicalKey, CompletableFuture<Slot>> map;
   private final Function<LogicalKey, DataKey> factory;
   private final Counters counters;
 
@@ -34,25 +36,25 @@ final class EncryptKeyCache implements AutoCloseable {
             .executor(Runnable::run)
             .scheduler(Scheduler.systemScheduler())
             .expireAfter(
-                new Expiry<String, Slot>() {
+                new Expiry<LogicalKey, Slot>() {
                   @Override
-                  public long expireAfterCreate(String key, Slot slot, long currentTime) {
+                  public long expireAfterCreate(LogicalKey key, Slot slot, long currentTime) {
                     return slot.dataKey == null ? 0 : slot.dataKey.remainingNanos();
                   }
 
                   @Override
                   public long expireAfterUpdate(
-                      String key, Slot slot, long currentTime, long current) {
+                      LogicalKey key, Slot slot, long currentTime, long current) {
                     return expireAfterCreate(key, slot, currentTime);
                   }
 
                   @Override
                   public long expireAfterRead(
-                      String key, Slot slot, long currentTime, long current) {
+                      LogicalKey key, Slot slot, long currentTime, long current) {
                     return current;
                   }
                 })
-            .<String, Slot>removalListener(
+            .<LogicalKey, Slot>removalListener(
                 (key, slot, cause) -> {
                   if (slot != null && slot.dataKey != null) {
                     slot.dataKey.retire();
@@ -76,10 +78,10 @@ final class EncryptKeyCache implements AutoCloseable {
     }
     boolean made = false;
     while (true) {
-      CompletableFuture<Slot> future = map.get(key.id());
+      CompletableFuture<Slot> future = map.get(key);
       if (future == null) {
         CompletableFuture<Slot> mine = new CompletableFuture<>();
-        future = map.putIfAbsent(key.id(), mine);
+        future = map.putIfAbsent(key, mine);
         if (future == null) {
           made = true;
           future = mine;
@@ -91,7 +93,7 @@ final class EncryptKeyCache implements AutoCloseable {
           }
           mine.complete(slot);
           if (slot.failure != null) {
-            map.remove(key.id(), mine); // not cached: the next caller tries again
+            map.remove(key, mine); // not cached: the next caller tries again
           }
         }
       }
@@ -106,8 +108,19 @@ final class EncryptKeyCache implements AutoCloseable {
         (made ? counters.encryptMisses : counters.encryptHits).increment();
         return slot.dataKey;
       }
-      map.remove(key.id(), future); // used up or expired: retired by the removal listener
+      map.remove(key, future); // used up or expired: retired by the removal listener
     }
+  }
+
+  /**
+   * Retires the data key of every logical key that {@code policy} does not name with exactly the
+   * same settings. Entries are keyed by the whole {@link LogicalKey} (equal only when every setting
+   * is), so a message under the new policy never finds a data key made for the old settings, even
+   * one a message still under the old policy put back after this ran; that one expires at its
+   * {@code maxAge}.
+   */
+  void retainOnly(KeyPolicy policy) {
+    map.keySet().removeIf(k -> !policy.key(k.id()).map(k::equals).orElse(false));
   }
 
   @Override

@@ -4,7 +4,6 @@ import dev.envelope.core.EnvelopeLimits;
 import dev.envelope.core.EnvelopeObserver;
 import dev.envelope.core.EnvelopeStats;
 import dev.envelope.core.KekCheck;
-import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LocalConfig;
 import dev.envelope.core.LogicalKey;
 import dev.envelope.core.spi.KekProvider;
@@ -33,7 +32,7 @@ public final class Engine implements AutoCloseable {
    * @param observer told of every KEK call; must not throw (the facade guards it)
    */
   public Engine(
-      KeyPolicy policy,
+      LivePolicy policy,
       LocalConfig config,
       EnvelopeLimits limits,
       Map<String, KekProvider> providers,
@@ -54,8 +53,11 @@ public final class Engine implements AutoCloseable {
     this.encryptCache = new EncryptKeyCache(wrapper::newDataKey, counters);
     Unwrapper unwrapper = new Unwrapper(registry, config, counters, decryptCache, calls);
     this.encryptor = new Encryptor(limits, encryptCache);
-    this.decryptor = new Decryptor(policy, limits, unwrapper);
-    this.rewrapper = new Rewrapper(policy, limits, unwrapper, wrapper);
+    this.decryptor = new Decryptor(limits, unwrapper);
+    this.rewrapper = new Rewrapper(limits, unwrapper, wrapper);
+    // A logical key whose settings changed gets a new data key for its next message; the old one
+    // is retired (zeroed once its in-flight messages are sealed).
+    policy.onApplied(next -> encryptCache.retainOnly(next));
   }
 
   public Encryptor encryptor() {

@@ -18,19 +18,17 @@ import java.io.UncheckedIOException;
  * only if the whole envelope authenticated, as decrypt (given the stored context) would.
  */
 public final class Rewrapper {
-  private final KeyPolicy policy;
   private final EnvelopeLimits limits;
   private final Unwrapper unwrapper;
   private final Wrapper wrapper;
 
-  Rewrapper(KeyPolicy policy, EnvelopeLimits limits, Unwrapper unwrapper, Wrapper wrapper) {
-    this.policy = policy;
+  Rewrapper(EnvelopeLimits limits, Unwrapper unwrapper, Wrapper wrapper) {
     this.limits = limits;
     this.unwrapper = unwrapper;
     this.wrapper = wrapper;
   }
 
-  public byte[] rewrap(byte[] envelope) {
+  public byte[] rewrap(KeyPolicy policy, byte[] envelope) {
     EnvelopeHeader header = HeaderCodec.parse(envelope, limits);
     LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);
     Body body = Bodies.of(header.algorithm);
@@ -53,7 +51,7 @@ public final class Rewrapper {
     return out;
   }
 
-  public void rewrap(InputStream source, OutputStream sink) {
+  public void rewrap(KeyPolicy policy, InputStream source, OutputStream sink) {
     try {
       EnvelopeHeader header = HeaderCodec.read(source, limits);
       LogicalKey key = PolicyKeys.requireSealedUnder(policy, header.logicalKeyId);

@@ -76,7 +76,9 @@ final class Unwrapper {
    */
   Leased find(LogicalKey key, CachedHeader cached, Function<DataKey, Decryption> check) {
     DataKey memo = cached.opener;
-    if (memo != null && memo.lease()) {
+    // The memo is used only while the policy in force still allows the KEK that unwrapped it: a
+    // reload that removes a KEK stops it opening envelopes at once, not when the memo expires.
+    if (memo != null && key.allows(memo.unwrappedBy) && memo.lease()) {
       try {
         Decryption decryption = check.apply(memo);
         counters.decryptHits.increment();
@@ -183,6 +185,6 @@ final class Unwrapper {
       }
       throw new AuthenticationException("the unwrapped data key has the wrong length");
     }
-    return DataKey.forDecryption(dek);
+    return DataKey.forDecryption(dek, uri);
   }
 }
