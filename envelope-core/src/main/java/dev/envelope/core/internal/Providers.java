@@ -1,6 +1,8 @@
 package dev.envelope.core.internal;
 
+import dev.envelope.core.InvalidPolicyException;
 import dev.envelope.core.KeyPolicy;
+import dev.envelope.core.LogicalKey;
 import dev.envelope.core.format.KekUris;
 import dev.envelope.core.local.LocalKekProvider;
 import dev.envelope.core.local.TinkKeysetKekProvider;
@@ -119,10 +121,22 @@ public final class Providers {
    */
   public static void validate(KeyPolicy policy, Map<String, KekProvider> providers) {
     for (String id : policy.keyIds()) {
-      for (String uri : policy.key(id).orElseThrow().allKeks()) {
+      LogicalKey key = policy.key(id).orElseThrow();
+      List<String> all = key.allKeks();
+      for (int i = 0; i < all.size(); i++) {
+        String uri = all.get(i);
         KekProvider provider = providers.get(KekUris.scheme(uri));
-        if (provider != null) {
+        if (provider == null) {
+          continue;
+        }
+        try {
           provider.validate(uri);
+        } catch (InvalidPolicyException e) {
+          // Name the policy and the field, as the parser does: the provider knows neither.
+          int n = key.keks().size();
+          String field =
+              "keys." + id + (i < n ? ".keks[" + i + "]" : ".decryptOnly[" + (i - n) + "]");
+          throw new InvalidPolicyException(policy.source(), field, e.getMessage(), e);
         }
       }
     }

@@ -53,6 +53,12 @@ public final class TinkKeysetKekProvider implements KekProvider {
     return Set.of(SCHEME);
   }
 
+  /** Checks the key name now, so that one that could escape the key directory fails at start. */
+  @Override
+  public void validate(String uri) {
+    KeyFiles.name(uri, SCHEME);
+  }
+
   @Override
   public Kek open(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
