@@ -19,4 +19,5 @@ module dev.envelope.core {
   exports dev.envelope.core.local;
 
   uses dev.envelope.core.spi.KekProvider;
+  uses dev.envelope.core.spi.PolicySourceProvider;
 }

@@ -42,6 +42,9 @@ public final class KeyPolicy {
   /** The {@code apiVersion} of the manifest form. */
   public static final String API_VERSION = "envelope.dev/v1alpha1";
 
+  /** Most logical keys in one policy. */
+  public static final int MAX_KEYS = 1000;
+
   /** The {@code kind} of the manifest form. */
   public static final String KIND = "KeyPolicy";
 
@@ -124,6 +127,10 @@ public final class KeyPolicy {
     if (keysNode.isEmpty()) {
       throw new InvalidPolicyException(
           doc.source, prefix + "keys", "must name at least one logical key");
+    }
+    if (keysNode.size() > MAX_KEYS) {
+      throw new InvalidPolicyException(
+          doc.source, prefix + "keys", "at most " + MAX_KEYS + " logical keys");
     }
     Map<String, LogicalKey> keys = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = keysNode.fields();
@@ -238,8 +245,9 @@ public final class KeyPolicy {
 
     /** The policy. */
     public KeyPolicy build() {
-      if (keys.isEmpty()) {
-        throw new InvalidPolicyException(source, "keys", "must name at least one logical key");
+      if (keys.isEmpty() || keys.size() > MAX_KEYS) {
+        throw new InvalidPolicyException(
+            source, "keys", "must name between 1 and " + MAX_KEYS + " logical keys");
       }
       return new KeyPolicy(source, null, new LinkedHashMap<>(keys));
     }

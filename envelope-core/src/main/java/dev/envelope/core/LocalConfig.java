@@ -22,6 +22,10 @@ import org.jspecify.annotations.Nullable;
  * prefer: [aws-kms, local]        # schemes or full KEK URIs, tried first in this order
  * wrapTimeout: PT10S              # deadline for wrapping a new data key under all KEKs
  * decryptCache: { maxEntries: 1000, ttl: PT5M }   # unwrapped data keys kept (0 entries: off)
+ * policySource:                   # optional: where the key policy is read and reloaded from
+ *   kind: file                    # or: kind: kubernetes, namespace: …, name: … (envelope-kubernetes)
+ *   path: /etc/envelope/policy/policy.yaml
+ *   reloadInterval: PT10S         # 'off' reads it once
  * providers:
  *   local: { dir: /etc/envelope/keys }
  *   aws-kms: { credentials: web-identity }
@@ -46,7 +50,11 @@ public final class LocalConfig {
           Map.of(),
           DEFAULT_WRAP_TIMEOUT,
           DEFAULT_DECRYPT_CACHE_ENTRIES,
-          DEFAULT_DECRYPT_CACHE_TTL);
+          DEFAULT_DECRYPT_CACHE_TTL,
+          null);
+
+  /** The entry of {@code policySource} that says which kind of source it is. */
+  public static final String POLICY_SOURCE_KIND = "kind";
 
   private final String source;
   private final List<String> prefer;
@@ -54,6 +62,7 @@ public final class LocalConfig {
   private final Duration wrapTimeout;
   private final int decryptCacheEntries;
   private final Duration decryptCacheTtl;
+  private final @Nullable ProviderSettings policySource;
 
   private LocalConfig(
       String source,
@@ -61,8 +70,10 @@ public final class LocalConfig {
       Map<String, ProviderSettings> providers,
       Duration wrapTimeout,
       int decryptCacheEntries,
-      Duration decryptCacheTtl) {
+      Duration decryptCacheTtl,
+      @Nullable ProviderSettings policySource) {
     this.source = source;
+    this.policySource = policySource;
     this.prefer = List.copyOf(prefer);
     this.providers = Map.copyOf(providers);
     this.wrapTimeout = wrapTimeout;
@@ -85,7 +96,9 @@ public final class LocalConfig {
     PolicyDocument doc = PolicyDocument.of(source == null ? "local config" : source);
     JsonNode root = doc.parse(text);
     doc.allowOnly(
-        root, "", Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache"));
+        root,
+        "",
+        Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache", "policySource"));
     doc.requireVersion(root);
     List<String> prefer = doc.stringList(root.get("prefer"), "prefer");
     Map<String, ProviderSettings> providers = new LinkedHashMap<>();
@@ -129,7 +142,22 @@ public final class LocalConfig {
         ttl = positiveDuration(doc, cache.get("ttl"), "decryptCache.ttl");
       }
     }
-    return new LocalConfig(doc.source, prefer, providers, wrapTimeout, entries, ttl);
+    ProviderSettings policySource = null;
+    JsonNode sourceNode = root.get("policySource");
+    if (sourceNode != null && !sourceNode.isNull()) {
+      Map<String, String> values = new LinkedHashMap<>();
+      Iterator<Map.Entry<String, JsonNode>> it = doc.object(sourceNode, "policySource").fields();
+      while (it.hasNext()) {
+        Map.Entry<String, String> s = doc.scalar(it.next(), "policySource");
+        values.put(s.getKey(), s.getValue());
+      }
+      if (!values.containsKey(POLICY_SOURCE_KIND)) {
+        throw new InvalidPolicyException(
+            doc.source, "policySource.kind", "missing; write 'kind: file' or 'kind: kubernetes'");
+      }
+      policySource = ProviderSettings.section(doc.source, "policySource", values);
+    }
+    return new LocalConfig(doc.source, prefer, providers, wrapTimeout, entries, ttl, policySource);
   }
 
   private static Duration positiveDuration(PolicyDocument doc, JsonNode node, String path) {
@@ -174,6 +202,14 @@ public final class LocalConfig {
   /** How long an unwrapped data key is kept after it was unwrapped. */
   public Duration decryptCacheTtl() {
     return decryptCacheTtl;
+  }
+
+  /**
+   * Where this cluster reads the key policy from, if the config says ({@code policySource}, with
+   * its {@code kind}); {@link PolicySource#configured(LocalConfig)} opens it.
+   */
+  public java.util.Optional<ProviderSettings> policySource() {
+    return java.util.Optional.ofNullable(policySource);
   }
 
   /** Where the config was read from. */
@@ -255,7 +291,8 @@ public final class LocalConfig {
           providers,
           wrapTimeout,
           decryptCacheEntries,
-          decryptCacheTtl);
+          decryptCacheTtl,
+          null);
     }
   }
 }

@@ -16,6 +16,15 @@ import java.util.Set;
  * is.
  */
 public final class LogicalKey {
+  /**
+   * Most KEKs in {@link #keks()}: an envelope carries one recipient per KEK, and readers refuse
+   * more than {@link EnvelopeLimits#maxRecipients()} (16 by default).
+   */
+  public static final int MAX_KEKS = 16;
+
+  /** Most KEKs in {@link #decryptOnly()}. */
+  public static final int MAX_DECRYPT_ONLY = 64;
+
   private final String id;
   private final List<String> keks;
   private final List<String> decryptOnly;
@@ -51,8 +60,9 @@ public final class LogicalKey {
 
   static LogicalKey parse(PolicyDocument doc, String id, JsonNode node, String path) {
     doc.allowOnly(node, path, Set.of("keks", "decryptOnly", "minWrap", "dataKeyCache"));
-    List<String> keks = doc.stringList(node.get("keks"), path + ".keks");
-    List<String> decryptOnly = doc.stringList(node.get("decryptOnly"), path + ".decryptOnly");
+    List<String> keks = doc.stringList(node.get("keks"), path + ".keks", MAX_KEKS);
+    List<String> decryptOnly =
+        doc.stringList(node.get("decryptOnly"), path + ".decryptOnly", MAX_DECRYPT_ONLY);
     int minWrap = keks.size();
     JsonNode mw = node.get("minWrap");
     if (mw != null) {
@@ -77,7 +87,11 @@ public final class LogicalKey {
     long maxBytes = d.maxBytes();
     if (node.has("maxAge")) {
       try {
-        maxAge = java.time.Duration.parse(node.get("maxAge").asText());
+        String text = node.get("maxAge").isTextual() ? node.get("maxAge").textValue() : "";
+        if (!PolicyDocument.DURATION.matcher(text).matches()) {
+          throw new java.time.format.DateTimeParseException("not in the policy's subset", text, 0);
+        }
+        maxAge = java.time.Duration.parse(text);
       } catch (java.time.format.DateTimeParseException e) {
         throw new InvalidPolicyException(
             doc.source,
@@ -111,6 +125,16 @@ public final class LogicalKey {
       int minWrap,
       DataKeyCacheLimits dataKeyCache,
       String path) {
+    if (keks != null && keks.size() > MAX_KEKS) {
+      throw new InvalidPolicyException(
+          doc.source, path + ".keks", "at most " + MAX_KEKS + " entries, found " + keks.size());
+    }
+    if (decryptOnly != null && decryptOnly.size() > MAX_DECRYPT_ONLY) {
+      throw new InvalidPolicyException(
+          doc.source,
+          path + ".decryptOnly",
+          "at most " + MAX_DECRYPT_ONLY + " entries, found " + decryptOnly.size());
+    }
     if (keks == null || keks.isEmpty()) {
       throw new InvalidPolicyException(
           doc.source,

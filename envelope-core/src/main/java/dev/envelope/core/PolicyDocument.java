@@ -29,6 +29,22 @@ final class PolicyDocument {
       new ObjectMapper(YAMLFactory.builder().build())
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+  /** A byte count with an optional binary suffix, e.g. {@code 64GiB} (the CRD has the same). */
+  private static final java.util.regex.Pattern BYTES =
+      java.util.regex.Pattern.compile("(\\d{1,13})\\s*(KiB|MiB|GiB|TiB)?");
+
+  /**
+   * The ISO-8601 durations the policy accepts: days, hours, minutes, seconds with up to 9 decimals,
+   * upper case, no signs — the subset of {@link java.time.Duration#parse} the CRD schema's pattern
+   * also expresses. At least one component is required.
+   */
+  static final java.util.regex.Pattern DURATION =
+      java.util.regex.Pattern.compile(
+          "P(?:[0-9]+D(?:T(?:[0-9]+H(?:[0-9]+M)?(?:[0-9]+(?:\\.[0-9]{1,9})?S)?"
+              + "|[0-9]+M(?:[0-9]+(?:\\.[0-9]{1,9})?S)?|[0-9]+(?:\\.[0-9]{1,9})?S))?"
+              + "|T(?:[0-9]+H(?:[0-9]+M)?(?:[0-9]+(?:\\.[0-9]{1,9})?S)?"
+              + "|[0-9]+M(?:[0-9]+(?:\\.[0-9]{1,9})?S)?|[0-9]+(?:\\.[0-9]{1,9})?S))");
+
   final String source;
 
   private PolicyDocument(String source) {
@@ -121,6 +137,10 @@ final class PolicyDocument {
   }
 
   List<String> stringList(JsonNode node, String path) {
+    return stringList(node, path, Integer.MAX_VALUE);
+  }
+
+  List<String> stringList(JsonNode node, String path, int maxItems) {
     List<String> out = new ArrayList<>();
     if (node == null || node.isNull()) {
       return out;
@@ -128,13 +148,18 @@ final class PolicyDocument {
     if (!node.isArray()) {
       throw new InvalidPolicyException(source, path, "must be a list");
     }
+    if (node.size() > maxItems) {
+      throw new InvalidPolicyException(
+          source, path, "at most " + maxItems + " entries, found " + node.size());
+    }
     for (int i = 0; i < node.size(); i++) {
       JsonNode item = node.get(i);
       if (!item.isTextual() || item.textValue().isBlank()) {
         throw new InvalidPolicyException(
             source, path + "[" + i + "]", "must be a non-empty string");
       }
-      out.add(item.textValue().strip());
+      // Not stripped: a URI is compared and hashed (its KEK reference) exactly as written.
+      out.add(item.textValue());
     }
     return out;
   }
@@ -153,9 +178,7 @@ final class PolicyDocument {
     if (node.isIntegralNumber() && node.canConvertToLong()) {
       return node.longValue();
     }
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d{1,13})\\s*(KiB|MiB|GiB|TiB)?")
-            .matcher(node.asText().strip());
+    java.util.regex.Matcher m = BYTES.matcher(node.asText().strip());
     if (!node.isTextual() || !m.matches()) {
       throw new InvalidPolicyException(
           doc.source,

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.core.spi.PolicySourceProvider;
+import dev.envelope.core.spi.ProviderSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -77,6 +79,52 @@ public interface PolicySource extends AutoCloseable {
       throw new IllegalArgumentException("interval must be at least 10 ms, got " + interval);
     }
     return new FilePolicySource(path, interval);
+  }
+
+  /**
+   * The source a local config names in its {@code policySource} section, if it names one: {@code
+   * kind: file} ({@code path}, {@code reloadInterval} default {@code PT10S} or {@code off}) is
+   * built in; any other kind is opened by the {@link PolicySourceProvider} of that kind found on
+   * the class path, e.g. {@code kind: kubernetes} from {@code envelope-kubernetes}.
+   *
+   * @throws InvalidPolicyException if the section is malformed or no provider serves its kind
+   */
+  static java.util.Optional<PolicySource> configured(LocalConfig config) {
+    return config.policySource().map(PolicySource::open);
+  }
+
+  private static PolicySource open(ProviderSettings settings) {
+    String kind = settings.get(LocalConfig.POLICY_SOURCE_KIND).orElseThrow();
+    if (kind.equals("file")) {
+      settings.allowOnly(
+          java.util.Set.of(LocalConfig.POLICY_SOURCE_KIND, "path", "reloadInterval"));
+      Path path =
+          Path.of(
+              settings
+                  .get("path")
+                  .orElseThrow(() -> settings.invalid("path", "missing: the policy file")));
+      String interval = settings.get("reloadInterval").orElse(DEFAULT_FILE_INTERVAL.toString());
+      if (interval.equals("off") || interval.equals("false")) { // YAML 1.1 reads off as false
+        return fixed(KeyPolicy.load(path));
+      }
+      Duration every =
+          settings.duration("reloadInterval", DEFAULT_FILE_INTERVAL, Duration.ofDays(1));
+      if (every.toMillis() < 10) {
+        throw settings.invalid("reloadInterval", "must be at least PT0.01S, or off");
+      }
+      return file(path, every);
+    }
+    for (PolicySourceProvider p : java.util.ServiceLoader.load(PolicySourceProvider.class)) {
+      if (p.kind().equals(kind)) {
+        return p.open(settings);
+      }
+    }
+    throw settings.invalid(
+        LocalConfig.POLICY_SOURCE_KIND,
+        "no policy source of kind '"
+            + kind
+            + "' here: 'file' is built in"
+            + (kind.equals("kubernetes") ? "; add the module envelope-kubernetes" : ""));
   }
 
   /** A policy that never changes: what {@link Envelope.Builder#policy(KeyPolicy)} uses. */

@@ -181,7 +181,7 @@ class KeyPolicyTest {
     assertThatThrownBy(() -> LocalConfig.parse("version: 1\ncredentials: {}\n", "local.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessage(
-            "local.yaml: credentials: unknown field; allowed here: decryptCache, prefer,"
+            "local.yaml: credentials: unknown field; allowed here: decryptCache, policySource, prefer,"
                 + " providers, version, wrapTimeout");
   }
 

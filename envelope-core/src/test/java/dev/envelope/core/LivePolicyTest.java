@@ -311,4 +311,52 @@ class LivePolicyTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void theLocalConfigNamesTheSource() throws Exception {
+    publish(yaml(List.of(a), List.of()));
+    Path policyFile = volume.resolve("policy.yaml");
+    LocalConfig watched =
+        LocalConfig.parse(
+            "version: 1\npolicySource: {kind: file, path: '"
+                + policyFile
+                + "', reloadInterval: PT0.02S}\n",
+            "local.yaml");
+    try (Envelope envelope =
+        Envelope.builder()
+            .policySource(PolicySource.configured(watched).orElseThrow())
+            .localConfig(fixture.config())
+            .build()) {
+      publish(yaml(List.of(b), List.of()));
+      await(() -> envelope.policyStatus().generation() == 2);
+    }
+    LocalConfig once =
+        LocalConfig.parse(
+            "version: 1\npolicySource: {kind: file, path: '"
+                + policyFile
+                + "', reloadInterval: off}\n",
+            "local.yaml");
+    PolicySource fixed = PolicySource.configured(once).orElseThrow();
+    assertThat(fixed.load().key("payments").orElseThrow().keks()).containsExactly(b);
+    assertThat(PolicySource.configured(LocalConfig.empty())).isEmpty();
+    assertThatThrownBy(
+            () ->
+                PolicySource.configured(
+                    LocalConfig.parse(
+                        "version: 1\npolicySource: {kind: kubernetes, name: x}\n", "local.yaml")))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("add the module envelope-kubernetes");
+    assertThatThrownBy(
+            () -> LocalConfig.parse("version: 1\npolicySource: {path: /x}\n", "local.yaml"))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("policySource.kind");
+    assertThatThrownBy(
+            () ->
+                PolicySource.configured(
+                    LocalConfig.parse(
+                        "version: 1\npolicySource: {kind: file, path: /x, every: PT1S}\n",
+                        "local.yaml")))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("every");
+  }
 }

@@ -9,13 +9,19 @@ import java.util.regex.Pattern;
 
 /** Syntax of KEK URIs and the 8-byte reference an envelope records for each. */
 public final class KekUris {
-  private static final Pattern URI =
-      Pattern.compile("[a-z][a-z0-9+.-]{0,31}://[\\x21-\\x7e]{1,2000}");
+  /** Longest KEK URI a policy may name. */
+  public static final int MAX_LENGTH = 2048;
+
+  /**
+   * Printable ASCII without spaces. The length is checked apart from the pattern so that the same
+   * rule reads the same in RE2 (the CRD schema's regex engine), which caps repetitions at 1000.
+   */
+  private static final Pattern URI = Pattern.compile("[a-z][a-z0-9+.-]{0,31}://[\\x21-\\x7e]+");
 
   private KekUris() {}
 
   public static boolean isValid(String uri) {
-    return uri != null && URI.matcher(uri).matches();
+    return uri != null && uri.length() <= MAX_LENGTH && URI.matcher(uri).matches();
   }
 
   public static String scheme(String uri) {

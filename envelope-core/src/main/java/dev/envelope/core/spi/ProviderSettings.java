@@ -39,6 +39,7 @@ public final class ProviderSettings {
 
   private final String source;
   private final String scheme;
+  private final String path;
   private final Map<String, String> values;
 
   /**
@@ -47,9 +48,24 @@ public final class ProviderSettings {
    * @param values the settings; copied
    */
   public ProviderSettings(@Nullable String source, String scheme, Map<String, String> values) {
+    this(source, scheme, "providers." + scheme, values);
+  }
+
+  private ProviderSettings(
+      @Nullable String source, String scheme, String path, Map<String, String> values) {
     this.source = source == null ? "local config" : source;
     this.scheme = scheme;
+    this.path = path;
     this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+  }
+
+  /**
+   * Settings of another section of the local config than {@code providers}, e.g. {@code
+   * policySource}: errors name {@code <section>.<key>}.
+   */
+  public static ProviderSettings section(
+      @Nullable String source, String section, Map<String, String> values) {
+    return new ProviderSettings(source, section, section, values);
   }
 
   /** No settings for {@code scheme}. */
@@ -124,9 +140,9 @@ public final class ProviderSettings {
     throw invalid(key, "must be true or false, got '" + value + "'");
   }
 
-  /** An error naming {@code providers.<scheme>.<key>} in this settings' source. */
+  /** An error naming {@code providers.<scheme>.<key>} (or the section's key) in the source. */
   public InvalidPolicyException invalid(String key, String problem) {
-    return new InvalidPolicyException(source, "providers." + scheme + "." + key, problem);
+    return new InvalidPolicyException(source, path + "." + key, problem);
   }
 
   /** All settings, sorted by key. */
@@ -160,7 +176,7 @@ public final class ProviderSettings {
         newKey);
     Map<String, String> moved = new HashMap<>(values);
     moved.put(newKey, moved.remove(oldKey));
-    return new ProviderSettings(source, scheme, moved);
+    return new ProviderSettings(source, scheme, path, moved);
   }
 
   /**
