@@ -3,7 +3,6 @@ package dev.envelope.kubernetes;
 import dev.envelope.core.PolicySource;
 import dev.envelope.core.spi.PolicySourceProvider;
 import dev.envelope.core.spi.ProviderSettings;
-import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -25,10 +24,5 @@ public final class KubernetesPolicySourceProvider implements PolicySourceProvide
     String name =
         settings.get("name").orElseThrow(() -> settings.invalid("name", "missing: the resource"));
     return KubernetesPolicySource.inCluster(settings.get("namespace").orElse(null), name);
-  }
-
-  /** Unused, kept so the resync default is documented next to the settings. */
-  static Duration resync() {
-    return KubernetesPolicySource.DEFAULT_RESYNC;
   }
 }
