@@ -709,5 +709,4 @@ class CrdSchemaParityTest {
     }
     return out;
   }
-
 }
