@@ -13,6 +13,9 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -220,13 +223,23 @@ public final class KubernetesPolicySource implements PolicySource {
 
   @Override
   public void close() {
+    SharedIndexInformer<GenericKubernetesResource> running;
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
-      if (informer != null) {
-        informer.close();
+      running = informer;
+    }
+    if (running != null) {
+      running.close();
+      try {
+        // Let the watch end before the client goes, so no connection is left half-open.
+        running.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.debug("The informer of {} did not stop cleanly: {}", description(), e.toString());
       }
     }
     if (ownsClient) {
