@@ -54,8 +54,11 @@ public interface EnvelopeObserver {
       @Nullable RuntimeException failure) {}
 
   /**
-   * The policy source reported a new version: applied, unchanged or rejected ({@link
+   * The facade loaded its policy ({@link PolicyStatus.Outcome#LOADED}, once, while it is built) or
+   * its source reported a new version: applied, unchanged or rejected ({@link
    * PolicyStatus#lastOutcome()}). Called on the source's thread.
+   *
+   * @param inForce the policy in force after this event (the previous one unless applied)
    */
-  default void policyReload(PolicyStatus status) {}
+  default void policyReload(PolicyStatus status, KeyPolicy inForce) {}
 }

@@ -44,9 +44,9 @@ final class GuardedObserver implements EnvelopeObserver {
   }
 
   @Override
-  public void policyReload(PolicyStatus status) {
+  public void policyReload(PolicyStatus status, KeyPolicy inForce) {
     try {
-      delegate.policyReload(status);
+      delegate.policyReload(status, inForce);
     } catch (RuntimeException e) {
       warn(e);
     }

@@ -111,7 +111,7 @@ class LivePolicyTest {
         watching(
             new EnvelopeObserver() {
               @Override
-              public void policyReload(PolicyStatus status) {
+              public void policyReload(PolicyStatus status, KeyPolicy inForce) {
                 reported.add(status);
               }
             })) {
@@ -134,7 +134,9 @@ class LivePolicyTest {
       byte[] fresh = envelope.encrypt("payments", "new".getBytes(StandardCharsets.UTF_8), CTX);
       assertThat(recipients(fresh, envelope.policy())).containsExactly(b);
       assertThat(envelope.decrypt(old, CTX)).asString().isEqualTo("old"); // a is decryptOnly now
-      assertThat(reported).extracting(PolicyStatus::lastOutcome).containsExactly(Outcome.APPLIED);
+      assertThat(reported)
+          .extracting(PolicyStatus::lastOutcome)
+          .containsExactly(Outcome.LOADED, Outcome.APPLIED);
     }
   }
 
@@ -183,7 +185,7 @@ class LivePolicyTest {
         watching(
             new EnvelopeObserver() {
               @Override
-              public void policyReload(PolicyStatus status) {
+              public void policyReload(PolicyStatus status, KeyPolicy inForce) {
                 reported.add(status);
               }
             })) {
@@ -203,13 +205,13 @@ class LivePolicyTest {
 
       // One the parser accepts but the provider refuses: a key name that could escape its dir.
       publish(yaml(List.of("local://-escape"), List.of()));
-      await(() -> reported.size() == 2);
+      await(() -> reported.size() == 3);
       assertThat(envelope.policyStatus().lastError().orElseThrow())
           .contains("keys.payments.keks[0]");
       assertThat(envelope.policyStatus().generation()).isEqualTo(1);
 
       Thread.sleep(POLL.toMillis() * 5); // the same bad bytes are reported once, not per read
-      assertThat(reported).hasSize(2);
+      assertThat(reported).hasSize(3);
 
       publish(yaml(List.of(a, b), List.of()));
       await(() -> envelope.policyStatus().generation() == 2);
@@ -217,7 +219,7 @@ class LivePolicyTest {
       assertThat(envelope.policyStatus().lastError()).isEmpty();
       assertThat(reported)
           .extracting(PolicyStatus::lastOutcome)
-          .containsExactly(Outcome.REJECTED, Outcome.REJECTED, Outcome.APPLIED);
+          .containsExactly(Outcome.LOADED, Outcome.REJECTED, Outcome.REJECTED, Outcome.APPLIED);
     }
   }
 

@@ -54,6 +54,7 @@ public final class LivePolicy implements PolicySource.Listener {
             Outcome.LOADED,
             clock.instant(),
             Optional.empty());
+    observer.policyReload(status, initial);
   }
 
   /** Called after each applied change, before the next one (retires cached data keys). */
@@ -139,6 +140,6 @@ public final class LivePolicy implements PolicySource.Listener {
 
   private void publish(PolicyStatus next) {
     status = next;
-    observer.policyReload(next);
+    observer.policyReload(next, current);
   }
 }

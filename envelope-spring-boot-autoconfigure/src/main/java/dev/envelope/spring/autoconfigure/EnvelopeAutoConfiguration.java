@@ -3,6 +3,7 @@ package dev.envelope.spring.autoconfigure;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LocalConfig;
+import dev.envelope.core.PolicySource;
 import dev.envelope.core.spi.KekProvider;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -14,11 +15,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.io.ResourceLoader;
 
 /**
- * The {@link Envelope} facade from {@code envelope.policy} and {@code envelope.local-config}, with
- * every {@link KekProvider} bean and (with {@code envelope.discover-providers=true}) the providers
- * on the class path. Each bean backs off when the application defines its own; {@link
- * EnvelopeCustomizer} beans adjust the builder. A missing or invalid policy stops the application
- * at start-up with the policy's own error message (see {@link EnvelopeFailureAnalyzer}).
+ * The {@link Envelope} facade from {@code envelope.policy} (reloaded without a restart, see {@link
+ * #envelopePolicySource}) and {@code envelope.local-config}, with every {@link KekProvider} bean
+ * and (with {@code envelope.discover-providers=true}) the providers on the class path. Each bean
+ * backs off when the application defines its own; {@link EnvelopeCustomizer} beans adjust the
+ * builder. A missing or invalid policy stops the application at start-up with the policy's own
+ * error message (see {@link EnvelopeFailureAnalyzer}).
  */
 @AutoConfiguration
 @ConditionalOnClass(Envelope.class)
@@ -26,11 +28,29 @@ import org.springframework.core.io.ResourceLoader;
 @EnableConfigurationProperties(EnvelopeProperties.class)
 public class EnvelopeAutoConfiguration {
 
-  /** The shared key policy, read once at start-up. */
+  /**
+   * Where the shared key policy comes from, in this order: an application's own {@link KeyPolicy}
+   * bean (fixed); the {@code KeyPolicy} resource {@code envelope.kubernetes.name}; the local
+   * config's {@code policySource}; the file {@code envelope.policy}, read again every {@code
+   * envelope.reload.interval} unless {@code envelope.reload.enabled=false} or it is a {@code
+   * classpath:} resource. The facade loads it at start-up and closes it with the context.
+   */
   @Bean
   @ConditionalOnMissingBean
-  public KeyPolicy envelopeKeyPolicy(EnvelopeProperties properties, ResourceLoader loader) {
-    return EnvelopeDocuments.policy(loader, properties.policy());
+  public PolicySource envelopePolicySource(
+      EnvelopeProperties properties,
+      LocalConfig localConfig,
+      ObjectProvider<KeyPolicy> ownPolicy,
+      ResourceLoader loader) {
+    KeyPolicy own = ownPolicy.getIfAvailable();
+    if (own != null) {
+      return PolicySource.fixed(own);
+    }
+    if (properties.kubernetes().name() != null && !properties.kubernetes().name().isBlank()) {
+      return EnvelopeDocuments.kubernetes(properties.kubernetes(), loader.getClassLoader());
+    }
+    return PolicySource.configured(localConfig)
+        .orElseGet(() -> EnvelopeDocuments.policySource(loader, properties));
   }
 
   /** This cluster's local config; empty when {@code envelope.local-config} is not set. */
@@ -45,12 +65,13 @@ public class EnvelopeAutoConfiguration {
   @ConditionalOnMissingBean
   public Envelope envelope(
       EnvelopeProperties properties,
-      KeyPolicy policy,
+      PolicySource policySource,
       LocalConfig localConfig,
       ObjectProvider<KekProvider> providers,
       ObjectProvider<EnvelopeCustomizer> customizers,
       ResourceLoader loader) {
-    Envelope.Builder builder = Envelope.builder().policy(policy).localConfig(localConfig);
+    Envelope.Builder builder =
+        Envelope.builder().policySource(policySource).localConfig(localConfig);
     providers.orderedStream().forEach(builder::provider);
     if (properties.discoverProviders()) {
       // The application's class loader, which in a Spring Boot jar is not the thread's default.

@@ -3,11 +3,13 @@ package dev.envelope.spring.autoconfigure;
 import dev.envelope.core.InvalidPolicyException;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LocalConfig;
+import dev.envelope.core.PolicySource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /** Reads the key policy and local config from Spring resource locations. */
 final class EnvelopeDocuments {
@@ -18,6 +20,47 @@ final class EnvelopeDocuments {
 
   static KeyPolicy policy(ResourceLoader loader, String location) {
     return KeyPolicy.parse(read(loader, location, "envelope.policy"), location);
+  }
+
+  /**
+   * The policy file as a source: watched if it is a file and reload is on, else read once. A
+   * missing or invalid file fails here, at start-up, with the policy's own message.
+   */
+  static PolicySource policySource(ResourceLoader loader, EnvelopeProperties properties) {
+    String location = properties.policy();
+    Resource resource = loader.getResource(location);
+    // A classpath: resource may sit in a directory during tests, but is part of the build: not
+    // watched. Only a file the deployment manages (a mounted ConfigMap) is.
+    if (properties.reload().enabled()
+        && !location.startsWith("classpath")
+        && resource.exists()
+        && resource.isFile()) {
+      try {
+        return PolicySource.file(resource.getFile().toPath(), properties.reload().interval());
+      } catch (IOException e) {
+        throw new InvalidPolicyException(
+            location, "envelope.policy", "cannot be read: " + e.getClass().getSimpleName(), e);
+      }
+    }
+    return PolicySource.fixed(policy(loader, location));
+  }
+
+  /** The KeyPolicy resource, through the envelope-kubernetes module if it is on the class path. */
+  static PolicySource kubernetes(EnvelopeProperties.Kubernetes k8s, ClassLoader loader) {
+    if (!ClassUtils.isPresent("dev.envelope.kubernetes.KubernetesPolicySource", loader)) {
+      throw new InvalidPolicyException(
+          "envelope.kubernetes.name",
+          "",
+          "is set, but the module envelope-kubernetes is not on the class path; add it");
+    }
+    return KubernetesSources.inCluster(k8s);
+  }
+
+  /** Touched only once the module is known to be present (an optional dependency). */
+  private static final class KubernetesSources {
+    static PolicySource inCluster(EnvelopeProperties.Kubernetes k8s) {
+      return dev.envelope.kubernetes.KubernetesPolicySource.inCluster(k8s.namespace(), k8s.name());
+    }
   }
 
   static LocalConfig localConfig(ResourceLoader loader, String location) {

@@ -1,7 +1,6 @@
 package dev.envelope.spring.autoconfigure;
 
 import dev.envelope.core.Envelope;
-import dev.envelope.core.KeyPolicy;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -22,7 +21,7 @@ public class EnvelopeHealthAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(name = "envelopeHealthIndicator")
   public EnvelopeHealthIndicator envelopeHealthIndicator(
-      Envelope envelope, KeyPolicy policy, EnvelopeProperties properties) {
-    return new EnvelopeHealthIndicator(envelope, policy, properties.health().cacheTtl());
+      Envelope envelope, EnvelopeProperties properties) {
+    return new EnvelopeHealthIndicator(envelope, properties.health().cacheTtl());
   }
 }

@@ -4,6 +4,7 @@ import dev.envelope.core.Envelope;
 import dev.envelope.core.KekCheck;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
+import dev.envelope.core.PolicyStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,24 +22,25 @@ import org.springframework.boot.actuate.health.Health;
  * {@code UP} when every logical key is.
  *
  * <p>Each check costs KMS calls, so results are kept for {@code envelope.health.cache-ttl} (default
- * five minutes) and probes in between answer from the cache.
+ * five minutes, or until a reload changes the policy) and probes in between answer from the cache.
+ * The details also show the policy in force ({@code policy}: source, digest, generation, last
+ * reload and its error).
  */
 public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
   private final Envelope envelope;
-  private final KeyPolicy policy;
   private final Duration ttl;
   private final Clock clock;
   private Health cached;
+  private String checkedDigest;
   private Instant checkedAt = Instant.MIN;
 
-  public EnvelopeHealthIndicator(Envelope envelope, KeyPolicy policy, Duration ttl) {
-    this(envelope, policy, ttl, Clock.systemUTC());
+  public EnvelopeHealthIndicator(Envelope envelope, Duration ttl) {
+    this(envelope, ttl, Clock.systemUTC());
   }
 
-  EnvelopeHealthIndicator(Envelope envelope, KeyPolicy policy, Duration ttl, Clock clock) {
+  EnvelopeHealthIndicator(Envelope envelope, Duration ttl, Clock clock) {
     super("Envelope KEK check failed");
     this.envelope = envelope;
-    this.policy = policy;
     this.ttl = ttl;
     this.clock = clock;
   }
@@ -46,14 +48,40 @@ public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
   @Override
   protected synchronized void doHealthCheck(Health.Builder builder) {
     Instant now = clock.instant();
-    if (cached == null || !now.isBefore(checkedAt.plus(ttl))) {
-      cached = check(now);
+    // The policy in force decides which KEKs to check: a reload that changed it checks anew.
+    KeyPolicy policy = envelope.policy();
+    if (cached == null
+        || !now.isBefore(checkedAt.plus(ttl))
+        || !policy.digest().equals(checkedDigest)) {
+      cached = check(policy, now);
       checkedAt = now;
+      checkedDigest = policy.digest();
     }
-    builder.status(cached.getStatus()).withDetails(cached.getDetails());
+    builder
+        .status(cached.getStatus())
+        .withDetails(cached.getDetails())
+        .withDetail("policy", policyDetails(envelope.policyStatus()));
   }
 
-  private Health check(Instant now) {
+  /**
+   * The policy in force and its last reload. A rejected reload does not make the indicator DOWN:
+   * the last good policy still works, and failing readiness in every pod over one bad commit would
+   * turn a configuration error into an outage. It shows here, in the log and in the {@code
+   * envelope.policy.reloads} metric instead.
+   */
+  private static Map<String, Object> policyDetails(PolicyStatus status) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("source", status.source());
+    m.put("digest", status.digest());
+    m.put("generation", status.generation());
+    m.put("appliedAt", status.appliedAt().toString());
+    m.put("lastReload", status.lastOutcome().name());
+    m.put("lastReloadAt", status.lastAttemptAt().toString());
+    status.lastError().ifPresent(e -> m.put("lastError", e));
+    return m;
+  }
+
+  private Health check(KeyPolicy policy, Instant now) {
     boolean allUp = true;
     Map<String, Object> keys = new LinkedHashMap<>();
     for (String id : policy.keyIds()) {

@@ -2,7 +2,6 @@ package dev.envelope.spring.autoconfigure;
 
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeStats;
-import dev.envelope.core.KeyPolicy;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -31,10 +30,8 @@ public class EnvelopeMetricsAutoConfiguration {
 
   /** Installs the timers as the facade's observer. */
   @Bean
-  public EnvelopeCustomizer envelopeMetricsCustomizer(
-      MeterRegistry registry, ObjectProvider<KeyPolicy> policy) {
-    return builder ->
-        builder.observer(new MicrometerEnvelopeObserver(registry, policy.getObject().keyIds()));
+  public EnvelopeCustomizer envelopeMetricsCustomizer(MeterRegistry registry) {
+    return builder -> builder.observer(new MicrometerEnvelopeObserver(registry));
   }
 
   /** Data key cache hits and misses, read from {@link Envelope#stats()} at each scrape. */

@@ -19,6 +19,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     default, as in the core (any jar on the class path could claim a scheme and receive data keys
  *     to wrap); {@code KekProvider} beans are always used
  * @param health the Actuator health indicator
+ * @param reload whether and how often a policy file is read again, applying a changed policy
+ *     without a restart
+ * @param kubernetes the {@code KeyPolicy} resource to read and watch instead of a file (needs the
+ *     {@code envelope-kubernetes} module)
  */
 @ConfigurationProperties("envelope")
 public record EnvelopeProperties(
@@ -26,11 +30,28 @@ public record EnvelopeProperties(
     @DefaultValue("classpath:envelope/policy.yaml") String policy,
     String localConfig,
     @DefaultValue("false") boolean discoverProviders,
-    @DefaultValue Health health) {
+    @DefaultValue Health health,
+    @DefaultValue Reload reload,
+    @DefaultValue Kubernetes kubernetes) {
 
   /**
    * @param cacheTtl how long a KEK check result is reused: each check wraps and unwraps a throwaway
    *     data key, which for a cloud KEK costs two KMS calls
    */
   public record Health(@DefaultValue("5m") Duration cacheTtl) {}
+
+  /**
+   * @param enabled read a {@code file:} policy again every {@code interval} (a {@code classpath:}
+   *     one cannot change and is read once)
+   * @param interval between two reads of the file
+   */
+  public record Reload(
+      @DefaultValue("true") boolean enabled, @DefaultValue("10s") Duration interval) {}
+
+  /**
+   * @param name the {@code KeyPolicy} resource; when set, the policy is read and watched through
+   *     the API server with the pod's service account, and {@code envelope.policy} is ignored
+   * @param namespace its namespace; default the pod's own
+   */
+  public record Kubernetes(String name, String namespace) {}
 }

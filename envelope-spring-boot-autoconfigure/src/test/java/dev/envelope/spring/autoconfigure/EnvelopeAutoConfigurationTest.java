@@ -9,6 +9,8 @@ import dev.envelope.core.InvalidPolicyException;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.LocalConfig;
+import dev.envelope.core.PolicySource;
+import dev.envelope.core.PolicyStatus;
 import dev.envelope.core.local.LocalKekProvider;
 import dev.envelope.kek.hpke.HpkeKekProvider;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,14 +60,19 @@ class EnvelopeAutoConfigurationTest {
   void defaultsReadTheClasspathPolicyAndDiscoverNoProviders() {
     runner.run(
         context -> {
-          assertThat(context).hasSingleBean(Envelope.class).hasSingleBean(KeyPolicy.class);
+          assertThat(context).hasSingleBean(Envelope.class).hasSingleBean(PolicySource.class);
           EnvelopeProperties properties = context.getBean(EnvelopeProperties.class);
           assertThat(properties.enabled()).isTrue();
           assertThat(properties.discoverProviders()).isFalse();
           assertThat(properties.policy()).isEqualTo("classpath:envelope/policy.yaml");
           assertThat(properties.localConfig()).isNull();
           assertThat(properties.health().cacheTtl()).isEqualTo(Duration.ofMinutes(5));
-          assertThat(context.getBean(KeyPolicy.class).keyIds()).containsExactly("payments");
+          assertThat(properties.reload().enabled()).isTrue();
+          assertThat(properties.reload().interval()).isEqualTo(Duration.ofSeconds(10));
+          assertThat(context.getBean(Envelope.class).policy().keyIds()).containsExactly("payments");
+          // A classpath policy cannot change: read once.
+          assertThat(context.getBean(PolicySource.class).description())
+              .isEqualTo("classpath:envelope/policy.yaml");
           assertThat(context.getBean(LocalConfig.class).prefer()).isEmpty();
           // The hpke jar is on the class path, but nothing registered its provider: as in the core.
           Envelope envelope = context.getBean(Envelope.class);
@@ -121,7 +128,7 @@ class EnvelopeAutoConfigurationTest {
         .withBean(KeyPolicy.class, () -> own)
         .run(
             context -> {
-              assertThat(context.getBean(KeyPolicy.class)).isSameAs(own);
+              assertThat(context.getBean(Envelope.class).policy()).isSameAs(own);
               assertThat(context.getBean(Envelope.class).encrypt("mine", new byte[1], Map.of()))
                   .isNotEmpty();
             });
@@ -314,5 +321,100 @@ class EnvelopeAutoConfigurationTest {
                   .contains("local://missing")
                   .contains("KeyUnavailableException");
             });
+  }
+
+  /**
+   * A {@code file:} policy is watched by default: a changed file is applied without a restart,
+   * shows in the health details and the reload metric; an invalid one is rejected and counted.
+   */
+  @Test
+  void aFilePolicyIsReloadedWithoutARestart() throws Exception {
+    LocalKekProvider.generate(dir.resolve("keys").resolve("next.key"));
+    Path file = dir.resolve("policy.yaml");
+    runner
+        .withPropertyValues(policy, localConfig, "envelope.reload.interval=50ms")
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .run(
+            context -> {
+              Envelope envelope = context.getBean(Envelope.class);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertThat(envelope.policyStatus().source()).contains("policy.yaml");
+              Files.writeString(
+                  file,
+                  "version: 1\nkeys:\n  payments:\n    keks: [local://next]\n"
+                      + "    decryptOnly: [local://app]\n  audit:\n    keks: [local://next]\n");
+              awaitGeneration(envelope, 2);
+              byte[] sealed = envelope.encrypt("audit", new byte[4], Map.of());
+              assertThat(envelope.decrypt(sealed, Map.of())).hasSize(4);
+              // The new logical key is a known metric tag at once.
+              assertThat(
+                      registry
+                          .get("envelope.operations")
+                          .tags("operation", "encrypt", "key", "audit", "outcome", "success")
+                          .timer()
+                          .count())
+                  .isEqualTo(1);
+              Files.writeString(file, "version: 1\nkeys: {}\n");
+              long deadline = System.nanoTime() + 10_000_000_000L;
+              while (envelope.policyStatus().lastOutcome() != PolicyStatus.Outcome.REJECTED) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(10);
+              }
+              Health health = context.getBean(EnvelopeHealthIndicator.class).health();
+              assertThat(health.getStatus()).isEqualTo(Status.UP); // the last good policy works
+              @SuppressWarnings("unchecked")
+              Map<String, Object> details = (Map<String, Object>) health.getDetails().get("policy");
+              assertThat(details)
+                  .containsEntry("generation", 2L)
+                  .containsEntry("lastReload", "REJECTED")
+                  .containsEntry("digest", envelope.policy().digest());
+              assertThat((String) details.get("lastError")).contains("at least one logical key");
+              assertThat(health.getDetails().get("keys").toString()).contains("audit");
+              assertThat(
+                      registry
+                          .get("envelope.policy.reloads")
+                          .tag("outcome", "applied")
+                          .counter()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("envelope.policy.reloads")
+                          .tag("outcome", "rejected")
+                          .counter()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(registry.get("envelope.policy.generation").gauge().value()).isEqualTo(2);
+            });
+    Files.writeString(file, "version: 1\nkeys:\n  payments:\n    keks: [local://app]\n");
+    runner
+        .withPropertyValues(policy, localConfig, "envelope.reload.enabled=false")
+        .run(
+            context ->
+                assertThat(context.getBean(PolicySource.class).description())
+                    .doesNotContain("read every"));
+  }
+
+  @Test
+  void theKubernetesSourceNeedsItsModule() {
+    runner
+        .withPropertyValues(localConfig, "envelope.kubernetes.name=shared-keys")
+        .withClassLoader(new FilteredClassLoader("dev.envelope.kubernetes"))
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(InvalidPolicyException.class)
+                    .hasMessageContaining("envelope-kubernetes"));
+  }
+
+  private static void awaitGeneration(Envelope envelope, long generation)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (envelope.policyStatus().generation() < generation) {
+      assertThat(System.nanoTime()).as("reload within 10 s").isLessThan(deadline);
+      Thread.sleep(10);
+    }
   }
 }
