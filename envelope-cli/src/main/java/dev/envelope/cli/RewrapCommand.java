@@ -82,7 +82,14 @@ final class RewrapCommand implements Callable<Integer> {
         rewrapped,
         files.size(),
         referencedRetiring.size(),
-        referencedRetiring.isEmpty() ? "" : ": " + referencedRetiring);
+        referencedRetiring.isEmpty()
+            ? ""
+            : ": "
+                + String.join(
+                    ", ", referencedRetiring.stream().limit(10).map(String::valueOf).toList())
+                + (referencedRetiring.size() > 10
+                    ? " and " + (referencedRetiring.size() - 10) + " more"
+                    : ""));
     out.flush();
     err.flush();
     return firstFailure.code();
