@@ -97,6 +97,16 @@ class LivePolicyTest {
     }
   }
 
+  /** An observer that keeps every policy status it is told of. */
+  private static EnvelopeObserver recording(List<PolicyStatus> reported) {
+    return new EnvelopeObserver() {
+      @Override
+      public void policyReload(PolicyStatus status, KeyPolicy inForce) {
+        reported.add(status);
+      }
+    };
+  }
+
   private static List<String> recipients(byte[] envelope, KeyPolicy policy) {
     return Envelope.inspect(envelope, policy).recipients().stream()
         .map(r -> r.kekUri().orElse("?"))
@@ -107,14 +117,7 @@ class LivePolicyTest {
   void aConfigMapSymlinkSwapIsAppliedWithoutARestart() throws Exception {
     publish(yaml(List.of(a), List.of()));
     List<PolicyStatus> reported = new CopyOnWriteArrayList<>();
-    try (Envelope envelope =
-        watching(
-            new EnvelopeObserver() {
-              @Override
-              public void policyReload(PolicyStatus status, KeyPolicy inForce) {
-                reported.add(status);
-              }
-            })) {
+    try (Envelope envelope = watching(recording(reported))) {
       PolicyStatus first = envelope.policyStatus();
       assertThat(first.generation()).isEqualTo(1);
       assertThat(first.lastOutcome()).isEqualTo(Outcome.LOADED);
@@ -181,14 +184,7 @@ class LivePolicyTest {
   void anInvalidVersionIsRejectedTheLastGoodOneStaysAndTheFailureIsVisible() throws Exception {
     publish(yaml(List.of(a), List.of()));
     List<PolicyStatus> reported = new CopyOnWriteArrayList<>();
-    try (Envelope envelope =
-        watching(
-            new EnvelopeObserver() {
-              @Override
-              public void policyReload(PolicyStatus status, KeyPolicy inForce) {
-                reported.add(status);
-              }
-            })) {
+    try (Envelope envelope = watching(recording(reported))) {
       String goodDigest = envelope.policyStatus().digest();
 
       publish("version: 1\nkeys:\n  payments:\n    keks: [" + a + "]\n    minWrap: 2\n");

@@ -75,15 +75,7 @@ public final class LivePolicy implements PolicySource.Listener {
   public synchronized void changed(KeyPolicy next) {
     PolicyStatus before = status;
     if (next.equals(current)) {
-      publish(
-          new PolicyStatus(
-              source,
-              before.digest(),
-              before.generation(),
-              before.appliedAt(),
-              Outcome.UNCHANGED,
-              clock.instant(),
-              Optional.empty()));
+      publish(inForceStill(Outcome.UNCHANGED, Optional.empty()));
       LOG.debug("Key policy {} re-read, unchanged ({})", source, next.digest());
       return;
     }
@@ -127,15 +119,20 @@ public final class LivePolicy implements PolicySource.Listener {
         before.generation(),
         before.digest(),
         failure.getMessage());
-    publish(
-        new PolicyStatus(
-            source,
-            before.digest(),
-            before.generation(),
-            before.appliedAt(),
-            Outcome.REJECTED,
-            clock.instant(),
-            Optional.of(failure.getMessage())));
+    publish(inForceStill(Outcome.REJECTED, Optional.of(failure.getMessage())));
+  }
+
+  /** The status after a version that left the policy in force as it was. */
+  private PolicyStatus inForceStill(Outcome outcome, Optional<String> error) {
+    PolicyStatus before = status;
+    return new PolicyStatus(
+        source,
+        before.digest(),
+        before.generation(),
+        before.appliedAt(),
+        outcome,
+        clock.instant(),
+        error);
   }
 
   private void publish(PolicyStatus next) {
