@@ -34,11 +34,11 @@ final class KeygenCommand {
   abstract static class Base implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    // Not required by picocli: tink-keyset --rotate goes without it; call() checks it.
     @Option(
         names = {"-o", "--out"},
-        required = true,
         paramLabel = "FILE",
-        description = "The key file to create.")
+        description = "The key file to create (required).")
     Path out;
 
     @Option(names = "--force", description = "Replace an existing file (the old key is lost).")
@@ -52,6 +52,9 @@ final class KeygenCommand {
 
     @Override
     public Integer call() throws IOException {
+      if (out == null) {
+        throw new ParameterException(spec.commandLine(), "Missing required option: '--out=FILE'");
+      }
       String fileName = out.getFileName().toString();
       if (!fileName.endsWith(extension()) || fileName.length() == extension().length()) {
         throw new ParameterException(
@@ -103,8 +106,37 @@ final class KeygenCommand {
   @Command(
       name = "tink-keyset",
       mixinStandardHelpOptions = true,
-      description = "A Tink AES-256-GCM keyset file (cleartext JSON) for tink-keyset://NAME.")
+      description = {
+        "A Tink AES-256-GCM keyset file (cleartext JSON) for tink-keyset://NAME.",
+        "With --rotate FILE: add a new primary key to that keyset and keep the old keys for"
+            + " decryption; new envelopes use the new key, old ones still open."
+      })
   static final class TinkKeyset extends Base {
+    @Option(
+        names = "--rotate",
+        paramLabel = "FILE",
+        description = "Rotate this existing keyset instead of creating one.")
+    Path rotate;
+
+    @Override
+    public Integer call() throws IOException {
+      if (rotate == null) {
+        return super.call();
+      }
+      if (out != null || force) {
+        throw new ParameterException(
+            spec.commandLine(), "--rotate replaces its file: no --out or --force");
+      }
+      TinkKeysetKekProvider.Rotated r = TinkKeysetKekProvider.rotate(rotate);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "Rotated %s: new primary key %d; %d keys, the older ones still decrypt. Rewrap"
+                  + " stored envelopes (envelope rewrap) before removing an old key.%n",
+              rotate, Integer.toUnsignedLong(r.primaryKeyId()), r.keys());
+      return ExitCode.OK.code();
+    }
+
     @Override
     String scheme() {
       return TinkKeysetKekProvider.SCHEME;

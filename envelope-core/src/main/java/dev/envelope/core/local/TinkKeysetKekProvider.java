@@ -107,6 +107,60 @@ public final class TinkKeysetKekProvider implements KekProvider {
     }
   }
 
+  /**
+   * Rotates the keyset in {@code file}: adds a new AES-256-GCM key and makes it the primary, keeps
+   * every other key for unwrapping. New data keys are wrapped under the new key by every facade
+   * that opens the KEK from now on (a facade already running keeps the keyset it opened until it is
+   * rebuilt); envelopes wrapped under an older key still open. The file is replaced atomically.
+   *
+   * @return the id of the new primary key and how many keys the keyset holds now
+   * @throws IOException if the file cannot be read or replaced
+   * @throws IllegalArgumentException if the file is not a cleartext Tink AEAD keyset in JSON
+   */
+  public static Rotated rotate(Path file) throws IOException {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new java.nio.file.NoSuchFileException(file.toString());
+    }
+    byte[] json = SecretFiles.read(file, "tink-keyset file " + file);
+    try {
+      KeysetHandle old =
+          TinkJsonProtoKeysetFormat.parseKeyset(
+              new String(json, StandardCharsets.UTF_8),
+              RegistryConfiguration.get(),
+              InsecureSecretKeyAccess.get());
+      old.getPrimitive(RegistryConfiguration.get(), Aead.class); // an AEAD keyset, or refuse
+      KeysetHandle rotated =
+          KeysetHandle.newBuilder(old)
+              .addEntry(
+                  KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM)
+                      .withRandomId()
+                      .makePrimary())
+              .build();
+      String out =
+          TinkJsonProtoKeysetFormat.serializeKeyset(
+              rotated, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
+      SecretFiles.replaceOwnerOnly(file, out.getBytes(StandardCharsets.UTF_8));
+      return new Rotated(rotated.getPrimary().getId(), rotated.size());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is not a cleartext Tink AEAD keyset in JSON ("
+              + e.getClass().getSimpleName()
+              + ")",
+          e);
+    } finally {
+      Arrays.fill(json, (byte) 0);
+    }
+  }
+
+  /**
+   * What {@link #rotate} did.
+   *
+   * @param primaryKeyId the Tink key id of the new primary
+   * @param keys how many keys the keyset holds (the old ones still unwrap)
+   */
+  public record Rotated(int primaryKeyId, int keys) {}
+
   private static final class TinkKek implements Kek {
     private final String uri;
     private final Aead aead;

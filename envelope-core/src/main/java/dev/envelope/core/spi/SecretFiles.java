@@ -89,10 +89,29 @@ public final class SecretFiles {
    * @throws FileAlreadyExistsException if {@code file} exists
    */
   public static void writeOwnerOnly(Path file, byte[] content) throws IOException {
+    write(file, content, false);
+  }
+
+  /**
+   * Replaces the existing {@code file} with {@code content}, owner-only, through an atomic rename:
+   * a reader (or a crash) sees the old content or the new, never a mix.
+   *
+   * @throws java.nio.file.NoSuchFileException if {@code file} does not exist
+   */
+  public static void replaceOwnerOnly(Path file, byte[] content) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new java.nio.file.NoSuchFileException(file.toString());
+    }
+    write(file, content, true);
+  }
+
+  private static void write(Path file, byte[] content, boolean replace) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
-    if (posix) {
+    if (replace) {
+      // nothing to claim: the file exists and keeps its name until the rename replaces it
+    } else if (posix) {
       Files.createFile(
           file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } else {
@@ -115,7 +134,9 @@ public final class SecretFiles {
       if (tmp != null) {
         Files.deleteIfExists(tmp);
       }
-      Files.deleteIfExists(file);
+      if (!replace) {
+        Files.deleteIfExists(file);
+      }
       throw e;
     }
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
