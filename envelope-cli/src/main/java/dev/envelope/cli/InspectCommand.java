@@ -85,7 +85,12 @@ final class InspectCommand implements Callable<Integer> {
       recipients.add(rm);
     }
     m.put("recipients", recipients);
+    m.put("standing", label(info.standing()));
     return m;
+  }
+
+  static String label(EnvelopeInfo.Standing standing) {
+    return standing.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
   }
 
   private static void printText(PrintWriter out, EnvelopeInfo info) {
@@ -123,6 +128,16 @@ final class InspectCommand implements Callable<Integer> {
             case ACTIVE -> ", active";
             case DECRYPT_ONLY -> ", decrypt-only (rewrap to drop)";
             case NOT_IN_POLICY -> ", not in the policy";
+          });
+    }
+    if (info.standing() != EnvelopeInfo.Standing.UNRESOLVED) {
+      out.printf(
+          "standing     %s%n",
+          switch (info.standing()) {
+            case CURRENT -> "current: what a new envelope would carry";
+            case NEEDS_REWRAP -> "needs rewrap: envelope rewrap makes it current";
+            case NOT_OPENABLE -> "not openable under this policy";
+            case UNRESOLVED -> "";
           });
     }
   }

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -217,6 +218,32 @@ public final class Envelope implements AutoCloseable {
   public byte[] rewrap(byte[] envelope) {
     requireArgument(envelope, "envelope");
     return guarded(() -> engine.rewrapper().rewrap(live.current(), envelope));
+  }
+
+  /**
+   * Rewraps {@code envelope} only if the policy in force says it needs it ({@link
+   * EnvelopeInfo.Standing#NEEDS_REWRAP}): for migrating stored records lazily as they are read
+   * ("read repair"). A current envelope costs a header parse and no KEK call.
+   *
+   * <pre>{@code
+   * byte[] plain = envelope.decrypt(stored, context);
+   * envelope.rewrapIfNeeded(stored).ifPresent(fresh -> store.put(id, fresh));
+   * }</pre>
+   *
+   * @return the rewrapped envelope, or empty if it was current and nothing changed
+   * @throws EnvelopeException as {@link #rewrap(byte[])}, including for an envelope this policy
+   *     cannot open ({@link EnvelopeInfo.Standing#NOT_OPENABLE})
+   */
+  public Optional<byte[]> rewrapIfNeeded(byte[] envelope) {
+    requireArgument(envelope, "envelope");
+    return guarded(
+        () -> {
+          KeyPolicy policy = live.current();
+          if (Inspector.inspect(envelope, policy).standing() == EnvelopeInfo.Standing.CURRENT) {
+            return Optional.empty();
+          }
+          return Optional.of(engine.rewrapper().rewrap(policy, envelope));
+        });
   }
 
   /**

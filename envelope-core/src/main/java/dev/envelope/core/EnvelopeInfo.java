@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param bodyBytes the body's length, or -1 when read from a stream
  * @param plaintextBytes the plaintext's length as the body's length implies, or -1 when unknown or
  *     when the body's length is impossible (truncated)
+ * @param standing whether the envelope is current for the policy it was inspected against
  */
 public record EnvelopeInfo(
     int formatVersion,
@@ -29,7 +30,8 @@ public record EnvelopeInfo(
     List<RecipientInfo> recipients,
     int headerBytes,
     long bodyBytes,
-    long plaintextBytes) {
+    long plaintextBytes,
+    Standing standing) {
 
   /** Copies the collections. */
   public EnvelopeInfo {
@@ -44,6 +46,38 @@ public record EnvelopeInfo(
    */
   public static String kekReference(String kekUri) {
     return KekUris.hex(KekUris.reference(kekUri));
+  }
+
+  /**
+   * Where an envelope stands against a key policy, from its header alone (no key is used, so an
+   * envelope can be altered and still look current; opening it decides). Rewrapping an envelope
+   * that needs it makes it current.
+   */
+  public enum Standing {
+    /** Inspected without a policy. */
+    UNRESOLVED,
+    /**
+     * The policy names its logical key, every recipient is one of that key's {@code keks}, and
+     * every one of the {@code keks} has a recipient: exactly what a new envelope would carry.
+     */
+    CURRENT,
+    /**
+     * The policy names its logical key and at least one recipient's KEK may unwrap it ({@code keks}
+     * or {@code decryptOnly}), but a {@code keks} entry has no recipient (a KEK added since, or one
+     * that was down when it was sealed with {@code minWrap} below all), or a recipient is
+     * decrypt-only or no longer in the policy.
+     */
+    NEEDS_REWRAP,
+    /**
+     * Not openable here under this policy: the policy does not name its logical key, or none of its
+     * recipients is a KEK the policy allows for it. Rewrap cannot help.
+     */
+    NOT_OPENABLE
+  }
+
+  /** True if {@link #standing()} is {@link Standing#NEEDS_REWRAP}. */
+  public boolean needsRewrap() {
+    return standing == Standing.NEEDS_REWRAP;
   }
 
   /** How a recipient's KEK stands in a key policy. */

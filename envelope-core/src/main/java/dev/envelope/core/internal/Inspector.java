@@ -71,6 +71,8 @@ public final class Inspector {
               r.wrappedKey().length));
     }
     long plaintext = bodyBytes < 0 ? -1 : Bodies.of(header.algorithm).plaintextLength(bodyBytes);
+    EnvelopeInfo.Standing standing =
+        policy == null ? EnvelopeInfo.Standing.UNRESOLVED : standing(key, infos);
     return new EnvelopeInfo(
         HeaderCodec.FORMAT_VERSION,
         header.algorithm,
@@ -79,6 +81,28 @@ public final class Inspector {
         infos,
         header.length,
         bodyBytes,
-        plaintext);
+        plaintext,
+        standing);
+  }
+
+  /** See {@link EnvelopeInfo.Standing} for the definitions. */
+  static EnvelopeInfo.Standing standing(Optional<LogicalKey> key, List<RecipientInfo> recipients) {
+    if (key.isEmpty()) {
+      return EnvelopeInfo.Standing.NOT_OPENABLE;
+    }
+    boolean openable = false;
+    boolean onlyActive = true;
+    java.util.Set<String> covered = new java.util.HashSet<>();
+    for (RecipientInfo r : recipients) {
+      openable |= r.status() != KekStatus.NOT_IN_POLICY;
+      onlyActive &= r.status() == KekStatus.ACTIVE;
+      r.kekUri().ifPresent(covered::add);
+    }
+    if (!openable) {
+      return EnvelopeInfo.Standing.NOT_OPENABLE;
+    }
+    return onlyActive && covered.containsAll(key.get().keks())
+        ? EnvelopeInfo.Standing.CURRENT
+        : EnvelopeInfo.Standing.NEEDS_REWRAP;
   }
 }
