@@ -52,6 +52,13 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class AtomicFile implements AutoCloseable {
   private static final String SUFFIX = ".envelope-tmp";
+
+  /** True if {@code file} is one of the temporary files this class writes beside a target. */
+  static boolean isTemporary(Path file) {
+    String name = file.getFileName().toString();
+    return name.startsWith(".") && name.endsWith(SUFFIX);
+  }
+
   private static final Pattern STALE = Pattern.compile("pid(\\d+)-\\d+" + Pattern.quote(SUFFIX));
   private static final int BLOCK = 64 * 1024;
 

@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, demo. Every
- * failure is one line on stderr and a documented exit code ({@link ExitCode}); {@code --verbose}
- * adds the stack trace.
+ * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, scan, demo.
+ * Every failure is one line on stderr and a documented exit code ({@link ExitCode}); {@code
+ * --verbose} adds the stack trace.
  */
 @Command(
     name = "envelope",
@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       InspectCommand.class,
       RewrapCommand.class,
       PolicyCommand.class,
+      ScanCommand.class,
       DemoCommand.class
     },
     footerHeading = "%nExit codes:%n",
@@ -39,7 +40,8 @@ import picocli.CommandLine.ScopeType;
       "  5  malformed input: not an envelope, unknown version, over limits, cut in header",
       "  6  I/O error: missing input, unwritable output, file exists",
       "  7  invalid key policy or local config",
-      "  8  policy check: an unsafe step for a rolling rollout"
+      "  8  policy check: an unsafe step for a rolling rollout",
+      "  9  scan --fail-on-stale: envelopes need a rewrap or cannot be opened"
     })
 public final class EnvelopeCli {
   @Option(

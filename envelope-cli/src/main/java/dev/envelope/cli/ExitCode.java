@@ -20,7 +20,8 @@ enum ExitCode {
   MALFORMED(5, "malformed input"),
   IO(6, "I/O error"),
   INVALID_POLICY(7, "invalid configuration"),
-  UNSAFE_CHANGE(8, "unsafe policy change");
+  UNSAFE_CHANGE(8, "unsafe policy change"),
+  STALE(9, "stale envelopes found");
 
   private final int code;
   private final String label;

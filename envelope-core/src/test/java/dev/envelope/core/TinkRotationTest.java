@@ -45,10 +45,11 @@ class TinkRotationTest {
       }
       // With the old key deleted from the keyset, the new envelope still opens: it was wrapped
       // under the new primary; the old one no longer does.
-      KeysetHandle.Builder onlyNew = KeysetHandle.newBuilder(keyset(file));
-      for (int i = 0; i < onlyNew.size(); i++) {
-        if (onlyNew.getAt(i).getId() == oldPrimary) {
-          onlyNew.deleteAt(i);
+      KeysetHandle current = keyset(file);
+      KeysetHandle.Builder onlyNew = KeysetHandle.newBuilder(current);
+      for (int i = 0; i < current.size(); i++) {
+        if (current.getAt(i).getId() == oldPrimary) {
+          onlyNew.deleteAt(i); // the builder keeps the keyset's order
           break;
         }
       }
