@@ -244,7 +244,11 @@ class EnvelopeCliIT {
 
     CliProcess.Result missing = cli().run("rewrap", "-p", rotating.toString(), "a.env", "nope.env");
     assertThat(missing.exit()).isEqualTo(6);
-    assertThat(missing.stdout()).contains("1 of 2 files rewrapped");
+    // a.env is current now: skipped, not rewrapped again
+    assertThat(missing.stdout())
+        .contains("current a.env (nothing to do)")
+        .contains("0 of 2 files rewrapped")
+        .contains("1 already current, 0 not envelopes, 1 failed");
     assertThat(missing.stderr()).contains("nope.env: I/O error: no such file");
   }
 

@@ -97,4 +97,42 @@ class StandingTest {
       }
     }
   }
+
+  /** What a bulk rewrap relies on: one unwrap and one wrap per KEK per data key, not per file. */
+  @Test
+  void envelopesSharingADataKeyCostOneUnwrapAndOneWrapPerKekEvenInParallel() throws Exception {
+    try (Fixture f = new Fixture()) {
+      String a = f.local("a");
+      String b = f.local("b");
+      String c = f.local("c");
+      List<byte[]> stored = new java.util.ArrayList<>();
+      try (Envelope old = f.envelope(p(List.of(a), List.of(), 1))) {
+        for (int i = 0; i < 200; i++) {
+          stored.add(old.encrypt("payments", new byte[50], Map.of("n", "" + i)));
+        }
+        assertThat(old.stats().wrapCalls(a)).isEqualTo(1); // one data key for all 200
+      }
+      KeyPolicy rotated = p(List.of(b, c), List.of(a), 2);
+      try (Envelope envelope = f.envelope(rotated)) {
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+          List<java.util.concurrent.Future<byte[]>> done = new java.util.ArrayList<>();
+          for (byte[] e : stored) {
+            done.add(pool.submit(() -> envelope.rewrapIfNeeded(e).orElseThrow()));
+          }
+          for (int i = 0; i < done.size(); i++) {
+            byte[] fresh = done.get(i).get();
+            assertThat(Envelope.inspect(fresh, rotated).standing()).isEqualTo(Standing.CURRENT);
+            assertThat(envelope.decrypt(fresh, Map.of("n", "" + i))).hasSize(50);
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        assertThat(envelope.stats().unwrapCalls(a)).isEqualTo(1);
+        assertThat(envelope.stats().wrapCalls(b)).isEqualTo(1);
+        assertThat(envelope.stats().wrapCalls(c)).isEqualTo(1);
+      }
+    }
+  }
 }

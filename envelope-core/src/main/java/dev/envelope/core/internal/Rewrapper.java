@@ -1,5 +1,7 @@
 package dev.envelope.core.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.envelope.core.EnvelopeLimits;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
@@ -22,10 +24,41 @@ public final class Rewrapper {
   private final Unwrapper unwrapper;
   private final Wrapper wrapper;
 
+  /** The new recipients made for a data key, and the logical key (settings) they were made for. */
+  private record Wrapped(LogicalKey key, byte[] recipients) {}
+
+  /**
+   * New recipients per data key, so that envelopes sharing a data key (as every envelope sealed
+   * under one cached data key does) cost one wrap per KEK in a bulk rewrap, not one per envelope.
+   * Keyed by the data key object (identity, weakly held): the decrypt cache hands out one object
+   * per wrapped key. Wrapped keys are not secret; a hit is used only for the same settings.
+   */
+  private final Cache<DataKey, Wrapped> wrapped =
+      Caffeine.newBuilder().weakKeys().maximumSize(10_000).executor(Runnable::run).build();
+
   Rewrapper(EnvelopeLimits limits, Unwrapper unwrapper, Wrapper wrapper) {
     this.limits = limits;
     this.unwrapper = unwrapper;
     this.wrapper = wrapper;
+  }
+
+  /** The data key wrapped under {@code key}'s keks: made once per data key and settings. */
+  private byte[] recipientsFor(LogicalKey key, DataKey dataKey) {
+    Wrapped w = wrapped.getIfPresent(dataKey);
+    if (w != null && w.key().equals(key)) {
+      return w.recipients();
+    }
+    // Concurrent rewraps of envelopes sharing this data key wait for one wrap (get coalesces).
+    w =
+        wrapped
+            .asMap()
+            .compute(
+                dataKey,
+                (k, old) ->
+                    old != null && old.key().equals(key)
+                        ? old
+                        : new Wrapped(key, wrapper.wrapAll(key, k.dek)));
+    return w.recipients();
   }
 
   public byte[] rewrap(KeyPolicy policy, byte[] envelope) {
@@ -39,7 +72,7 @@ public final class Rewrapper {
     byte[] recipients;
     try {
       found.decryption().authenticate(envelope, header.length, bodyLength);
-      recipients = wrapper.wrapAll(key, found.dataKey().dek);
+      recipients = recipientsFor(key, found.dataKey());
     } finally {
       found.release();
     }
@@ -67,7 +100,7 @@ public final class Rewrapper {
         if (bodyAuthenticated) {
           found.decryption().authenticate(start, 0, start.length);
         }
-        recipients = wrapper.wrapAll(key, found.dataKey().dek);
+        recipients = recipientsFor(key, found.dataKey());
         sink.write(header.authenticated);
         sink.write(recipients);
         if (bodyAuthenticated) {
