@@ -286,6 +286,30 @@ public final class Envelope implements AutoCloseable {
   }
 
   /**
+   * Judges each KEK that wraps for {@code logicalKeyId} ({@code keks}) against its {@code
+   * rotationPeriod}, from what each KEK's service reports: real calls (AWS KMS
+   * GetKeyRotationStatus, Cloud KMS GetCryptoKey, Key Vault's rotation policy …), so a health check
+   * should cache the result. A KEK that cannot be opened here is {@code UNKNOWN} with the reason.
+   *
+   * @return one check per KEK, in policy order; empty if the policy requires no rotation period
+   */
+  public List<RotationCheck> checkRotation(String logicalKeyId) {
+    return guarded(
+        () -> {
+          LogicalKey key = PolicyKeys.require(live.current(), logicalKeyId);
+          List<RotationCheck> out = new ArrayList<>();
+          if (key.rotationPeriod().isPresent()) {
+            java.time.Instant now = java.time.Instant.now();
+            for (String uri : key.keks()) {
+              out.add(
+                  RotationCheck.judge(uri, key.rotationPeriod().get(), engine.rotation(uri), now));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  /**
    * Reads an envelope's header without any key. Recipients show their KEK reference only; use
    * {@link #inspect(byte[], KeyPolicy)} to resolve them to URIs.
    *

@@ -243,6 +243,19 @@ public final class KeyPolicy {
       return this;
     }
 
+    /**
+     * Requires the KEKs of the logical key {@code id}, added before, to rotate at least every
+     * {@code period} (the policy's {@code rotationPeriod}).
+     */
+    public Builder rotationPeriod(String id, java.time.Duration period) {
+      LogicalKey key = keys.get(id);
+      if (key == null) {
+        throw new IllegalArgumentException("add the logical key '" + id + "' first");
+      }
+      keys.put(id, key.withRotationPeriod(period));
+      return this;
+    }
+
     /** The policy. */
     public KeyPolicy build() {
       if (keys.isEmpty() || keys.size() > MAX_KEYS) {

@@ -2,6 +2,7 @@ package dev.envelope.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.core.format.KekUris;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -30,6 +31,7 @@ public final class LogicalKey {
   private final List<String> decryptOnly;
   private final int minWrap;
   private final DataKeyCacheLimits dataKeyCache;
+  private final @org.jspecify.annotations.Nullable Duration rotationPeriod;
   private final List<byte[]> references;
   private final List<String> allKeks;
   private final Set<String> allowed;
@@ -40,8 +42,10 @@ public final class LogicalKey {
       List<String> keks,
       List<String> decryptOnly,
       int minWrap,
-      DataKeyCacheLimits dataKeyCache) {
+      DataKeyCacheLimits dataKeyCache,
+      @org.jspecify.annotations.Nullable Duration rotationPeriod) {
     this.id = id;
+    this.rotationPeriod = rotationPeriod;
     this.keks = List.copyOf(keks);
     this.decryptOnly = List.copyOf(decryptOnly);
     this.minWrap = minWrap;
@@ -55,11 +59,14 @@ public final class LogicalKey {
     }
     this.references = refs;
     this.allowed = Set.copyOf(allKeks);
-    this.hash = java.util.Objects.hash(id, this.keks, this.decryptOnly, minWrap, dataKeyCache);
+    this.hash =
+        java.util.Objects.hash(
+            id, this.keks, this.decryptOnly, minWrap, dataKeyCache, rotationPeriod);
   }
 
   static LogicalKey parse(PolicyDocument doc, String id, JsonNode node, String path) {
-    doc.allowOnly(node, path, Set.of("keks", "decryptOnly", "minWrap", "dataKeyCache"));
+    doc.allowOnly(
+        node, path, Set.of("keks", "decryptOnly", "minWrap", "dataKeyCache", "rotationPeriod"));
     List<String> keks = doc.stringList(node.get("keks"), path + ".keks", MAX_KEKS);
     List<String> decryptOnly =
         doc.stringList(node.get("decryptOnly"), path + ".decryptOnly", MAX_DECRYPT_ONLY);
@@ -72,7 +79,38 @@ public final class LogicalKey {
       minWrap = mw.intValue();
     }
     DataKeyCacheLimits cache = parseCache(doc, node.get("dataKeyCache"), path + ".dataKeyCache");
-    return of(doc, id, keks, decryptOnly, minWrap, cache, path);
+    Duration rotation = null;
+    if (node.has("rotationPeriod")) {
+      rotation = parseRotation(doc, node.get("rotationPeriod"), path + ".rotationPeriod");
+    }
+    return of(doc, id, keks, decryptOnly, minWrap, cache, path).withRotationPeriod(rotation);
+  }
+
+  /** Longest {@link #rotationPeriod()} a policy may require: ten years. */
+  public static final Duration MAX_ROTATION_PERIOD = Duration.ofDays(3650);
+
+  private static Duration parseRotation(PolicyDocument doc, JsonNode node, String path) {
+    String text = node.isTextual() ? node.textValue() : "";
+    Duration d = null;
+    if (PolicyDocument.DURATION.matcher(text).matches()) {
+      d = Duration.parse(text);
+    }
+    if (d == null || d.isZero() || d.compareTo(MAX_ROTATION_PERIOD) > 0) {
+      throw new InvalidPolicyException(
+          doc.source,
+          path,
+          "must be an ISO-8601 duration such as P90D or P365D, positive and at most P3650D");
+    }
+    return d;
+  }
+
+  /** This key with {@link #rotationPeriod()} set (or cleared with null). */
+  LogicalKey withRotationPeriod(@org.jspecify.annotations.Nullable Duration period) {
+    if (period != null
+        && (period.isNegative() || period.isZero() || period.compareTo(MAX_ROTATION_PERIOD) > 0)) {
+      throw new IllegalArgumentException("rotationPeriod must be positive and at most P3650D");
+    }
+    return new LogicalKey(id, keks, decryptOnly, minWrap, dataKeyCache, period);
   }
 
   private static DataKeyCacheLimits parseCache(PolicyDocument doc, JsonNode node, String path) {
@@ -153,7 +191,12 @@ public final class LogicalKey {
           "must be between 1 and the number of keks (" + keks.size() + "), found " + minWrap);
     }
     return new LogicalKey(
-        id, keks, dec, minWrap, dataKeyCache == null ? DataKeyCacheLimits.DEFAULTS : dataKeyCache);
+        id,
+        keks,
+        dec,
+        minWrap,
+        dataKeyCache == null ? DataKeyCacheLimits.DEFAULTS : dataKeyCache,
+        null);
   }
 
   private static void checkUris(
@@ -210,6 +253,15 @@ public final class LogicalKey {
     return dataKeyCache;
   }
 
+  /**
+   * How often the KEKs that wrap ({@link #keks()}) must rotate, if the policy requires it ({@code
+   * rotationPeriod: P90D}): a requirement the rotation check judges each KEK's service against, not
+   * something Envelope does itself.
+   */
+  public Optional<Duration> rotationPeriod() {
+    return Optional.ofNullable(rotationPeriod);
+  }
+
   /** {@link #keks()} then {@link #decryptOnly()}: every KEK allowed to unwrap. */
   public List<String> allKeks() {
     return allKeks;
@@ -251,7 +303,8 @@ public final class LogicalKey {
             && keks.equals(k.keks)
             && decryptOnly.equals(k.decryptOnly)
             && minWrap == k.minWrap
-            && dataKeyCache.equals(k.dataKeyCache));
+            && dataKeyCache.equals(k.dataKeyCache)
+            && java.util.Objects.equals(rotationPeriod, k.rotationPeriod));
   }
 
   @Override
@@ -271,6 +324,7 @@ public final class LogicalKey {
         + minWrap
         + ", dataKeyCache="
         + dataKeyCache
+        + (rotationPeriod == null ? "" : ", rotationPeriod=" + rotationPeriod)
         + "]";
   }
 }

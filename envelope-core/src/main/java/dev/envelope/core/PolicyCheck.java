@@ -53,7 +53,8 @@ public final class PolicyCheck {
     KEK_REMOVED,
     KEK_REORDERED,
     MIN_WRAP_CHANGED,
-    DATA_KEY_CACHE_CHANGED
+    DATA_KEY_CACHE_CHANGED,
+    ROTATION_PERIOD_CHANGED
   }
 
   /**
@@ -232,6 +233,18 @@ public final class PolicyCheck {
               Change.DATA_KEY_CACHE_CHANGED,
               Verdict.SAFE,
               "dataKeyCache " + before.dataKeyCache() + " -> " + after.dataKeyCache()));
+    }
+    if (!before.rotationPeriod().equals(after.rotationPeriod())) {
+      out.add(
+          new Finding(
+              id,
+              Optional.empty(),
+              Change.ROTATION_PERIOD_CHANGED,
+              Verdict.SAFE,
+              "rotationPeriod "
+                  + before.rotationPeriod().map(Object::toString).orElse("none")
+                  + " -> "
+                  + after.rotationPeriod().map(Object::toString).orElse("none")));
     }
     if (out.size() == start) {
       out.add(new Finding(id, Optional.empty(), Change.KEY_UNCHANGED, Verdict.SAFE, "unchanged"));

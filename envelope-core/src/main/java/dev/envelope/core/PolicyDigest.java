@@ -23,8 +23,9 @@ final class PolicyDigest {
 
   /**
    * {@code {"keys":{ID:{"keks":[…],"decryptOnly":[…],"minWrap":N,"dataKeyCache":{"maxAge":"PT5M",
-   * "maxMessages":N,"maxBytes":N}}}}}, logical keys sorted by id (UTF-16 order, as Java sorts),
-   * fields in this order, no spaces; the defaults written out.
+   * "maxMessages":N,"maxBytes":N},"rotationPeriod":"PT2160H"}}}}} (the last only when the policy
+   * states one), logical keys sorted by id (UTF-16 order, as Java sorts), fields in this order, no
+   * spaces; the defaults written out.
    */
   static String of(Collection<LogicalKey> keys) {
     ObjectNode root = JSON.createObjectNode();
@@ -39,6 +40,8 @@ final class PolicyDigest {
       cache.put("maxAge", k.dataKeyCache().maxAge().toString());
       cache.put("maxMessages", k.dataKeyCache().maxMessages());
       cache.put("maxBytes", k.dataKeyCache().maxBytes());
+      // Only when stated, so that policies without one keep the digest they always had.
+      k.rotationPeriod().ifPresent(p -> n.put("rotationPeriod", p.toString()));
     }
     try {
       byte[] canonical = JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8);

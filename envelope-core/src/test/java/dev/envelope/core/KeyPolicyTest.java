@@ -78,9 +78,9 @@ class KeyPolicyTest {
   @Test
   void unknownFieldFails() {
     assertPolicyError(
-        "version: 1\nkeys:\n  k:\n    keks: [local://a]\n    rotationPeriod: P90D\n",
-        "keys.k.rotationPeriod",
-        "unknown field; allowed here: dataKeyCache, decryptOnly, keks, minWrap");
+        "version: 1\nkeys:\n  k:\n    keks: [local://a]\n    rotateEvery: P90D\n",
+        "keys.k.rotateEvery",
+        "unknown field; allowed here: dataKeyCache, decryptOnly, keks, minWrap, rotationPeriod");
   }
 
   @Test

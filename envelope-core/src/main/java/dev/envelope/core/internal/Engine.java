@@ -77,6 +77,11 @@ public final class Engine implements AutoCloseable {
     return registry.check(key, kekUri);
   }
 
+  /** What the KEK's service says about its rotation; never throws. */
+  public dev.envelope.core.spi.KeyRotation rotation(String kekUri) {
+    return registry.rotation(kekUri);
+  }
+
   public EnvelopeStats stats() {
     return counters.snapshot();
   }

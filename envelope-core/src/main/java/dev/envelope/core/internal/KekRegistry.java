@@ -105,6 +105,17 @@ final class KekRegistry implements AutoCloseable {
     }
   }
 
+  /** The KEK's rotation state, or unknown with why it could not be had. */
+  dev.envelope.core.spi.KeyRotation rotation(String uri) {
+    try {
+      dev.envelope.core.spi.KeyRotation r = kek(uri).rotation();
+      return r != null ? r : dev.envelope.core.spi.KeyRotation.unknown("the provider said nothing");
+    } catch (RuntimeException e) {
+      return dev.envelope.core.spi.KeyRotation.unknown(
+          "the KEK cannot be used here: " + describe(e));
+    }
+  }
+
   private static String describe(RuntimeException e) {
     return e instanceof EnvelopeException
         ? e.getClass().getSimpleName() + ": " + e.getMessage()

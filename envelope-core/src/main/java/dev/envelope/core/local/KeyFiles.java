@@ -37,4 +37,19 @@ final class KeyFiles {
     settings.allowOnly(Set.of("dir"));
     return Path.of(settings.get("dir").orElse("."));
   }
+
+  /**
+   * The rotation state of a KEK kept in a file: no automatic rotation, the key material as old as
+   * the file's last modification (creating or rotating the key writes the file).
+   */
+  static dev.envelope.core.spi.KeyRotation fileRotation(java.nio.file.Path file, String what) {
+    try {
+      return dev.envelope.core.spi.KeyRotation.manual(
+          java.nio.file.Files.getLastModifiedTime(file).toInstant(),
+          what + " " + file + ", last modified");
+    } catch (java.io.IOException e) {
+      return dev.envelope.core.spi.KeyRotation.unknown(
+          "cannot read the modification time of " + file + ": " + e.getClass().getSimpleName());
+    }
+  }
 }

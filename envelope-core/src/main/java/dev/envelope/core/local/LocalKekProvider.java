@@ -66,7 +66,7 @@ public final class LocalKekProvider implements KekProvider {
                 + " random bytes (create one with 'envelope keygen local')",
             false);
       }
-      return new LocalKek(uri, SecretBytes.copyOf(key));
+      return new LocalKek(uri, SecretBytes.copyOf(key), file);
     } finally {
       Arrays.fill(key, (byte) 0);
     }
@@ -92,15 +92,23 @@ public final class LocalKekProvider implements KekProvider {
   private static final class LocalKek implements Kek {
     private final String uri;
     private final SecretBytes key;
+    private final Path file;
 
-    LocalKek(String uri, SecretBytes key) {
+    LocalKek(String uri, SecretBytes key, Path file) {
       this.uri = uri;
       this.key = key;
+      this.file = file;
     }
 
     @Override
     public String uri() {
       return uri;
+    }
+
+    /** The key file's age: a local key never rotates by itself. */
+    @Override
+    public dev.envelope.core.spi.KeyRotation rotation() {
+      return KeyFiles.fileRotation(file, "key file");
     }
 
     @Override

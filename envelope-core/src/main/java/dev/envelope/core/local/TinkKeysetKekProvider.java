@@ -71,7 +71,7 @@ public final class TinkKeysetKekProvider implements KekProvider {
               RegistryConfiguration.get(),
               InsecureSecretKeyAccess.get());
       Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
-      return new TinkKek(uri, aead);
+      return new TinkKek(uri, aead, file);
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new KeyUnavailableException(
           "the file of "
@@ -165,9 +165,21 @@ public final class TinkKeysetKekProvider implements KekProvider {
     private final String uri;
     private final Aead aead;
 
-    TinkKek(String uri, Aead aead) {
+    private final Path file;
+
+    TinkKek(String uri, Aead aead, Path file) {
       this.uri = uri;
       this.aead = aead;
+      this.file = file;
+    }
+
+    /**
+     * The keyset file's age: Tink keysets record no creation time, and {@link #rotate} rewrites the
+     * file with the new primary, so its modification time is when the primary was made.
+     */
+    @Override
+    public dev.envelope.core.spi.KeyRotation rotation() {
+      return KeyFiles.fileRotation(file, "keyset file");
     }
 
     @Override

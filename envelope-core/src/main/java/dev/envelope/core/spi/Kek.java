@@ -44,4 +44,13 @@ public interface Kek extends AutoCloseable {
   /** Releases clients and zeroes key material held by this KEK. Idempotent. */
   @Override
   default void close() {}
+
+  /**
+   * What the KEK's service says about its rotation (see {@link KeyRotation}): for compliance checks
+   * against the policy's {@code rotationPeriod}. May call the service (a health or doctor check
+   * caches the result). Never throws: a failure is {@link KeyRotation#unknown}.
+   */
+  default KeyRotation rotation() {
+    return KeyRotation.unknown("this KEK's provider does not report rotation");
+  }
 }
