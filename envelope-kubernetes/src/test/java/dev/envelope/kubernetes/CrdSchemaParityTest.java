@@ -69,6 +69,7 @@ class CrdSchemaParityTest {
           "maxAge positive", "a value range of an ISO-8601 duration",
           "maxAge at most P1D", "a value range of an ISO-8601 duration",
           "maxBytes string at most 1TiB", "a value range of a number with a unit",
+          "rotationPeriod positive and at most P3650D", "a value range of an ISO-8601 duration",
           "hpke public key length and encoding", "decoding base64url and the KEM's key check",
           "pkcs11 attributes", "RFC 7512 attribute names, percent-encoding, token and key attrs");
 
@@ -570,6 +571,11 @@ class CrdSchemaParityTest {
     }
     out.add(
         new Case(
+            "generated rotationPeriod",
+            key("    keks: [local://a]\n    rotationPeriod: P90D\n"),
+            null));
+    out.add(
+        new Case(
             "generated maxMessages bounds",
             key("    keks: [local://a]\n    dataKeyCache: {maxMessages: 2147483648}\n"),
             null));
@@ -647,6 +653,11 @@ class CrdSchemaParityTest {
       {"maxAge a component", key("    keks: [local://a]\n    dataKeyCache: {maxAge: PT}\n")},
       {"maxAge positive", key("    keks: [local://a]\n    dataKeyCache: {maxAge: PT0S}\n")},
       {"maxAge at most P1D", key("    keks: [local://a]\n    dataKeyCache: {maxAge: P2D}\n")},
+      {"rotationPeriod ISO-8601", key("    keks: [local://a]\n    rotationPeriod: 90d\n")},
+      {
+        "rotationPeriod positive and at most P3650D",
+        key("    keks: [local://a]\n    rotationPeriod: P3651D\n")
+      },
       {
         "maxMessages an integer",
         key("    keks: [local://a]\n    dataKeyCache: {maxMessages: \"5\"}\n")
