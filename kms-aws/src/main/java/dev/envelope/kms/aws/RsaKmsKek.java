@@ -73,6 +73,11 @@ final class RsaKmsKek implements Kek {
   }
 
   @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    return KmsRotation.of(kms, key.toString(), false);
+  }
+
+  @Override
   public String uri() {
     return uri;
   }

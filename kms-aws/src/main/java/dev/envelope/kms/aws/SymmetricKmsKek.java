@@ -43,6 +43,11 @@ final class SymmetricKmsKek implements Kek {
   }
 
   @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    return KmsRotation.of(kms, key.toString(), true);
+  }
+
+  @Override
   public String uri() {
     return uri;
   }

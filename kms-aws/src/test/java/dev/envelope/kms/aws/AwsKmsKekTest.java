@@ -492,4 +492,62 @@ class AwsKmsKekTest {
     assertThat(List.of(new AwsKmsKekProvider().schemes()))
         .containsExactly(java.util.Set.of("aws-kms"));
   }
+
+  /**
+   * Rotation as KMS reports it (GetKeyRotationStatus, ListKeyRotations, DescribeKey, served by the
+   * fake with the real shapes), judged against the policy's rotationPeriod.
+   */
+  @Test
+  void rotationComplianceFollowsWhatKmsReports() {
+    java.time.Instant now = java.time.Instant.now();
+    String auto90 = kms.createSymmetricKey(REGION);
+    kms.setAutomaticRotation(auto90, 90);
+    String auto365 = kms.createSymmetricKey(REGION);
+    kms.setAutomaticRotation(auto365, 365);
+    String oldManual = kms.createSymmetricKey(REGION);
+    kms.setCreated(oldManual, now.minus(java.time.Duration.ofDays(200)));
+    String rotatedOnDemand = kms.createSymmetricKey(REGION);
+    kms.setCreated(rotatedOnDemand, now.minus(java.time.Duration.ofDays(400)));
+    kms.addRotation(rotatedOnDemand, now.minus(java.time.Duration.ofDays(10)));
+    String rsa = kms.createRsaKey(REGION);
+    String denied = kms.createSymmetricKey(REGION);
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "payments",
+                java.util.List.of(auto90, auto365, oldManual, rotatedOnDemand, rsa, denied).stream()
+                    .map(a -> "aws-kms://" + a)
+                    .toList(),
+                java.util.List.of(),
+                1)
+            .rotationPeriod("payments", java.time.Duration.ofDays(90))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(LocalConfig.builder().provider("aws-kms", staticSettings()).build())
+            .provider(new AwsKmsKekProvider(env(ci)::get))
+            .build()) {
+      e.checkRotation("payments"); // opens every KEK (DescribeKey) before the key policy changes
+      kms.allowOnly(denied, "arn:aws:iam::" + AwsIdentities.ACCOUNT + ":role/someone-else");
+      java.util.List<dev.envelope.core.RotationCheck> checks = e.checkRotation("payments");
+      assertThat(checks)
+          .extracting(dev.envelope.core.RotationCheck::verdict)
+          .containsExactly(
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.UNKNOWN);
+      assertThat(checks.get(0).reason()).contains("every 90 days").contains("next ");
+      assertThat(checks.get(0).state().nextRotation()).isPresent();
+      assertThat(checks.get(1).reason()).contains("365 days");
+      assertThat(checks.get(2).reason()).contains("200 days old");
+      assertThat(checks.get(3).state().currentKeyCreated().orElseThrow())
+          .isAfter(now.minus(java.time.Duration.ofDays(11)));
+      assertThat(checks.get(4).state().evidence()).contains("asymmetric");
+      assertThat(checks.get(5).reason()).contains("AccessDeniedException");
+    }
+  }
 }

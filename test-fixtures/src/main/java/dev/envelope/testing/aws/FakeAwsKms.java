@@ -66,6 +66,9 @@ public final class FakeAwsKms implements AutoCloseable {
     final boolean multiRegion;
     volatile boolean enabled = true;
     volatile String allowedPrincipalPrefix;
+    volatile java.time.Instant created = java.time.Instant.now();
+    volatile Integer rotationPeriodDays; // null: automatic rotation off
+    final List<java.time.Instant> rotations = new CopyOnWriteArrayList<>();
 
     Key(String id, byte[] aes, KeyPair rsa, boolean multiRegion) {
       this.id = id;
@@ -142,6 +145,21 @@ public final class FakeAwsKms implements AutoCloseable {
     String aliasArn = arn(region, "alias/" + name);
     aliases.put(aliasArn, keyArn);
     return aliasArn;
+  }
+
+  /** Backdates when the key was created (DescribeKey's CreationDate). */
+  public void setCreated(String keyArn, java.time.Instant created) {
+    keys.get(keyArn).created = created;
+  }
+
+  /** Turns automatic rotation on every {@code days} (90..2560, as AWS allows), or off with null. */
+  public void setAutomaticRotation(String keyArn, Integer days) {
+    keys.get(keyArn).rotationPeriodDays = days;
+  }
+
+  /** Records that the key's material was rotated at {@code when} (ListKeyRotations). */
+  public void addRotation(String keyArn, java.time.Instant when) {
+    keys.get(keyArn).rotations.add(when);
   }
 
   /** Disables (or re-enables) a key in every region. */
@@ -235,6 +253,8 @@ public final class FakeAwsKms implements AutoCloseable {
         case "Decrypt" -> decrypt(r);
         case "DescribeKey" -> describeKey(r);
         case "GetPublicKey" -> getPublicKey(r);
+        case "GetKeyRotationStatus" -> getKeyRotationStatus(r);
+        case "ListKeyRotations" -> listKeyRotations(r);
         default -> throw new KmsError(400, "UnknownOperationException", operation);
       }
     } catch (KmsError e) {
@@ -461,11 +481,54 @@ public final class FakeAwsKms implements AutoCloseable {
             .put("KeyState", key.enabled ? "Enabled" : "Disabled")
             .put("KeyUsage", "ENCRYPT_DECRYPT")
             .put("KeySpec", key.aes != null ? "SYMMETRIC_DEFAULT" : "RSA_3072")
-            .put("MultiRegion", key.multiRegion);
+            .put("MultiRegion", key.multiRegion)
+            .put("CreationDate", epoch(key.created));
     meta.putArray("EncryptionAlgorithms")
         .add(key.aes != null ? "SYMMETRIC_DEFAULT" : "RSAES_OAEP_SHA_256");
     ObjectNode out = JSON.createObjectNode();
     out.set("KeyMetadata", meta);
+    r.answer(out);
+  }
+
+  /** AWS JSON 1.1 timestamps: epoch seconds as a number. */
+  private static double epoch(java.time.Instant t) {
+    return t.getEpochSecond() + t.getNano() / 1e9;
+  }
+
+  private void getKeyRotationStatus(Request r) throws IOException {
+    String arn = resolve(r, r.text("KeyId"));
+    Key key = usable(r, arn, false);
+    if (key.rsa != null) {
+      throw new KmsError(
+          400, "UnsupportedOperationException", arn + " is an asymmetric key: no rotation");
+    }
+    Integer days = key.rotationPeriodDays;
+    ObjectNode out =
+        JSON.createObjectNode().put("KeyId", arn).put("KeyRotationEnabled", days != null);
+    if (days != null) {
+      java.time.Instant last =
+          key.rotations.stream().max(java.time.Instant::compareTo).orElse(key.created);
+      out.put("RotationPeriodInDays", days);
+      out.put("NextRotationDate", epoch(last.plus(java.time.Duration.ofDays(days))));
+    }
+    r.answer(out);
+  }
+
+  private void listKeyRotations(Request r) throws IOException {
+    String arn = resolve(r, r.text("KeyId"));
+    Key key = usable(r, arn, false);
+    if (key.rsa != null) {
+      throw new KmsError(
+          400, "UnsupportedOperationException", arn + " is an asymmetric key: no rotation");
+    }
+    ObjectNode out = JSON.createObjectNode().put("Truncated", false);
+    com.fasterxml.jackson.databind.node.ArrayNode list = out.putArray("Rotations");
+    for (java.time.Instant t : key.rotations) {
+      list.addObject()
+          .put("KeyId", arn)
+          .put("RotationDate", epoch(t))
+          .put("RotationType", "AUTOMATIC");
+    }
     r.answer(out);
   }
 
