@@ -90,6 +90,11 @@ final class AsymmetricGcpKek implements Kek {
   }
 
   @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    return GcpRotation.of(kms, key);
+  }
+
+  @Override
   public String uri() {
     return key.uri();
   }

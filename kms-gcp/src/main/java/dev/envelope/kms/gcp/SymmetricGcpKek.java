@@ -37,6 +37,11 @@ final class SymmetricGcpKek implements Kek {
   }
 
   @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    return GcpRotation.of(kms, key);
+  }
+
+  @Override
   public String uri() {
     return key.uri();
   }

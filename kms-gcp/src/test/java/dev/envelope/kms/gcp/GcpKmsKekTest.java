@@ -321,4 +321,55 @@ class GcpKmsKekTest {
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageContaining("host:port");
   }
+
+  /** Rotation as Cloud KMS reports it (GetCryptoKey, GetCryptoKeyVersion), judged. */
+  @Test
+  void rotationComplianceFollowsWhatCloudKmsReports() {
+    java.time.Instant now = java.time.Instant.now();
+    String every90 = kms.createSymmetricKey("payments-prod", "europe-west2", "rot", "every90");
+    kms.setRotationSchedule(
+        every90, java.time.Duration.ofDays(90), now.plus(java.time.Duration.ofDays(30)));
+    String yearly = kms.createSymmetricKey("payments-prod", "europe-west2", "rot", "yearly");
+    kms.setRotationSchedule(yearly, java.time.Duration.ofDays(365), null);
+    String manual = kms.createSymmetricKey("payments-prod", "europe-west2", "rot", "manual");
+    kms.setCreated(manual + "/cryptoKeyVersions/1", now.minus(java.time.Duration.ofDays(100)));
+    String rotated = kms.rotate(manual); // a new primary, made now
+    String rsa = kms.createRsaKeyVersion("payments-prod", "europe-west2", "rot", "rsa");
+    kms.setCreated(rsa, now.minus(java.time.Duration.ofDays(400)));
+    String denied = kms.createSymmetricKey("payments-prod", "europe-west2", "rot", "denied");
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "payments",
+                java.util.List.of(every90, yearly, manual, rsa, denied).stream()
+                    .map(a -> "gcp-kms://" + a)
+                    .toList(),
+                java.util.List.of(),
+                1)
+            .rotationPeriod("payments", java.time.Duration.ofDays(90))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(LocalConfig.builder().provider("gcp-kms", settings()).build())
+            .provider(provider())
+            .build()) {
+      kms.allowOnly(denied, "principal://nobody");
+      java.util.List<dev.envelope.core.RotationCheck> checks = e.checkRotation("payments");
+      assertThat(checks)
+          .extracting(dev.envelope.core.RotationCheck::verdict)
+          .containsExactly(
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.UNKNOWN);
+      assertThat(checks.get(0).state().nextRotation()).isPresent();
+      assertThat(checks.get(2).state().currentKeyCreated().orElseThrow())
+          .isAfter(now.minus(java.time.Duration.ofDays(1))); // the new primary, not version 1
+      assertThat(checks.get(3).reason()).contains("400 days old");
+      assertThat(checks.get(4).reason()).contains("PERMISSION_DENIED");
+      assertThat(rotated).endsWith("/cryptoKeyVersions/2");
+    }
+  }
 }

@@ -85,6 +85,7 @@ public final class FakeCloudKms implements AutoCloseable {
     final byte[] aes;
     final KeyPair rsa;
     volatile boolean enabled = true;
+    volatile java.time.Instant created = java.time.Instant.now();
 
     Version(byte[] aes, KeyPair rsa) {
       this.aes = aes;
@@ -96,6 +97,8 @@ public final class FakeCloudKms implements AutoCloseable {
     final Map<Integer, Version> versions = new ConcurrentHashMap<>();
     volatile int primary;
     volatile String allowedPrincipalPrefix;
+    volatile Duration rotationPeriod; // null: no automatic rotation
+    volatile java.time.Instant nextRotationTime;
   }
 
   private record Fault(Status.Code code, Duration hang) {}
@@ -146,6 +149,24 @@ public final class FakeCloudKms implements AutoCloseable {
                     "AsymmetricDecrypt",
                     AsymmetricDecryptRequest::getName,
                     this::asymmetricDecrypt))
+            .addMethod(
+                method(
+                    "GetCryptoKey",
+                    com.google.cloud.kms.v1.GetCryptoKeyRequest.getDefaultInstance(),
+                    com.google.cloud.kms.v1.CryptoKey.getDefaultInstance()),
+                handler(
+                    "GetCryptoKey",
+                    com.google.cloud.kms.v1.GetCryptoKeyRequest::getName,
+                    this::getCryptoKey))
+            .addMethod(
+                method(
+                    "GetCryptoKeyVersion",
+                    com.google.cloud.kms.v1.GetCryptoKeyVersionRequest.getDefaultInstance(),
+                    com.google.cloud.kms.v1.CryptoKeyVersion.getDefaultInstance()),
+                handler(
+                    "GetCryptoKeyVersion",
+                    com.google.cloud.kms.v1.GetCryptoKeyVersionRequest::getName,
+                    this::getCryptoKeyVersion))
             .build();
     try {
       server =
@@ -224,6 +245,23 @@ public final class FakeCloudKms implements AutoCloseable {
             .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length())))
             .enabled =
         enabled;
+  }
+
+  /** Automatic rotation every {@code period} (null: off), next at {@code next}. */
+  public void setRotationSchedule(String cryptoKey, Duration period, java.time.Instant next) {
+    CryptoKey key = keys.get(cryptoKey);
+    key.rotationPeriod = period;
+    key.nextRotationTime = next;
+  }
+
+  /** Backdates when a version ({@code …/cryptoKeyVersions/N}) was created. */
+  public void setCreated(String versionName, java.time.Instant created) {
+    int at = versionName.indexOf("/cryptoKeyVersions/");
+    keys.get(versionName.substring(0, at))
+            .versions
+            .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length())))
+            .created =
+        created;
   }
 
   /** IAM: only principals starting with {@code prefix} may use the key. */
@@ -380,6 +418,77 @@ public final class FakeCloudKms implements AutoCloseable {
         .setPlaintextCrc32C(crc(plaintext))
         .setVerifiedCiphertextCrc32C(r.hasCiphertextCrc32C())
         .setProtectionLevel(ProtectionLevel.SOFTWARE)
+        .build();
+  }
+
+  private com.google.cloud.kms.v1.CryptoKey getCryptoKey(
+      com.google.cloud.kms.v1.GetCryptoKeyRequest r) {
+    CryptoKey key = cryptoKey(r.getName());
+    boolean symmetric = key.versions.values().stream().anyMatch(v -> v.aes != null);
+    com.google.cloud.kms.v1.CryptoKey.Builder out =
+        com.google.cloud.kms.v1.CryptoKey.newBuilder()
+            .setName(r.getName())
+            .setPurpose(
+                symmetric
+                    ? com.google.cloud.kms.v1.CryptoKey.CryptoKeyPurpose.ENCRYPT_DECRYPT
+                    : com.google.cloud.kms.v1.CryptoKey.CryptoKeyPurpose.ASYMMETRIC_DECRYPT);
+    if (symmetric && key.primary > 0) {
+      out.setPrimary(
+          version(
+              r.getName() + "/cryptoKeyVersions/" + key.primary, key.versions.get(key.primary)));
+    }
+    if (key.rotationPeriod != null) {
+      out.setRotationPeriod(
+          com.google.protobuf.Duration.newBuilder().setSeconds(key.rotationPeriod.getSeconds()));
+    }
+    if (key.nextRotationTime != null) {
+      out.setNextRotationTime(timestamp(key.nextRotationTime));
+    }
+    return out.build();
+  }
+
+  private com.google.cloud.kms.v1.CryptoKeyVersion getCryptoKeyVersion(
+      com.google.cloud.kms.v1.GetCryptoKeyVersionRequest r) {
+    int at = r.getName().indexOf("/cryptoKeyVersions/");
+    if (at < 0) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("a version name is required")
+          .asRuntimeException();
+    }
+    CryptoKey key = cryptoKey(r.getName().substring(0, at));
+    Version v;
+    try {
+      v =
+          key.versions.get(
+              Integer.parseInt(r.getName().substring(at + "/cryptoKeyVersions/".length())));
+    } catch (NumberFormatException e) {
+      v = null;
+    }
+    if (v == null) {
+      throw Status.NOT_FOUND.withDescription(r.getName() + " not found.").asRuntimeException();
+    }
+    return version(r.getName(), v);
+  }
+
+  private static com.google.cloud.kms.v1.CryptoKeyVersion version(String name, Version v) {
+    return com.google.cloud.kms.v1.CryptoKeyVersion.newBuilder()
+        .setName(name)
+        .setState(
+            v.enabled
+                ? com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.ENABLED
+                : com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.DISABLED)
+        .setAlgorithm(
+            v.aes != null
+                ? CryptoKeyVersionAlgorithm.GOOGLE_SYMMETRIC_ENCRYPTION
+                : CryptoKeyVersionAlgorithm.RSA_DECRYPT_OAEP_3072_SHA256)
+        .setCreateTime(timestamp(v.created))
+        .build();
+  }
+
+  private static com.google.protobuf.Timestamp timestamp(java.time.Instant t) {
+    return com.google.protobuf.Timestamp.newBuilder()
+        .setSeconds(t.getEpochSecond())
+        .setNanos(t.getNano())
         .build();
   }
 
