@@ -115,6 +115,11 @@ final class KeyVaultKek implements Kek {
   }
 
   @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    return KeyVaultRotation.of(clients.keys(key), key.name(), wrapVersion);
+  }
+
+  @Override
   public WrapAlgorithm algorithm() {
     return kind == Kind.RSA ? WrapAlgorithm.AZURE_RSA_OAEP_256 : WrapAlgorithm.AZURE_A256KW;
   }

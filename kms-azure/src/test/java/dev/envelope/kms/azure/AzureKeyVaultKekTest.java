@@ -339,4 +339,45 @@ class AzureKeyVaultKekTest {
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessageContaining("unknown setting");
   }
+
+  /** Rotation as Key Vault reports it (the key's rotation policy, the version's created). */
+  @Test
+  void rotationComplianceFollowsTheKeysRotationPolicy() {
+    java.time.Instant now = java.time.Instant.now();
+    vault.createRsaKey("rot-every90");
+    vault.setRotateAfter("rot-every90", "P90D");
+    vault.createRsaKey("rot-yearly");
+    vault.setRotateAfter("rot-yearly", "P1Y");
+    String old = vault.createRsaKey("rot-none");
+    vault.setCreated("rot-none", old, now.minus(java.time.Duration.ofDays(120)));
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key(
+                "payments",
+                java.util.List.of("rot-every90", "rot-yearly", "rot-none").stream()
+                    .map(n -> "azure-kv://" + VAULT + "/keys/" + n)
+                    .toList(),
+                java.util.List.of(),
+                1)
+            .rotationPeriod("payments", java.time.Duration.ofDays(90))
+            .build();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(LocalConfig.builder().provider("azure-kv", settings(vault)).build())
+            .discoverProviders()
+            .build()) {
+      java.util.List<dev.envelope.core.RotationCheck> checks = e.checkRotation("payments");
+      assertThat(checks)
+          .extracting(dev.envelope.core.RotationCheck::verdict)
+          .containsExactly(
+              dev.envelope.core.RotationCheck.Verdict.COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT,
+              dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT);
+      assertThat(checks.get(0).state().automaticPeriod()).contains(java.time.Duration.ofDays(90));
+      assertThat(checks.get(1).reason()).contains("365 days");
+      assertThat(checks.get(2).reason()).contains("120 days old");
+      assertThat(checks.get(2).state().evidence()).contains("no Rotate action");
+    }
+  }
 }

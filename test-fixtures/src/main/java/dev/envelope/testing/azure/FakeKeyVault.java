@@ -57,6 +57,7 @@ public final class FakeKeyVault implements AutoCloseable {
     final byte[] aes;
     volatile boolean enabled = true;
     volatile List<String> ops = List.of("wrapKey", "unwrapKey", "encrypt", "decrypt");
+    volatile long created = java.time.Instant.now().getEpochSecond();
 
     Version(KeyPair rsa, byte[] aes) {
       this.rsa = rsa;
@@ -74,6 +75,9 @@ public final class FakeKeyVault implements AutoCloseable {
 
   /** name → version → key, versions in creation order (the last is current). */
   private final Map<String, LinkedHashMap<String, Version>> keys = new ConcurrentHashMap<>();
+
+  /** name → rotation policy's lifetime "Rotate" trigger, {@code timeAfterCreate} (ISO-8601). */
+  private final Map<String, String> rotateAfter = new ConcurrentHashMap<>();
 
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -121,6 +125,23 @@ public final class FakeKeyVault implements AutoCloseable {
     String v = HexFormat.of().formatHex(id);
     keys.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(v, version);
     return v;
+  }
+
+  /** Backdates a version's {@code attributes.created}. */
+  public void setCreated(String name, String version, java.time.Instant created) {
+    keys.get(name).get(version).created = created.getEpochSecond();
+  }
+
+  /**
+   * Sets the key's rotation policy to rotate {@code timeAfterCreate} (e.g. {@code P90D}) after a
+   * version is created; null leaves the default policy (a notification only, no rotation).
+   */
+  public void setRotateAfter(String name, String timeAfterCreate) {
+    if (timeAfterCreate == null) {
+      rotateAfter.remove(name);
+    } else {
+      rotateAfter.put(name, timeAfterCreate);
+    }
   }
 
   public void setEnabled(String name, String version, boolean enabled) {
@@ -207,6 +228,15 @@ public final class FakeKeyVault implements AutoCloseable {
       return;
     }
     LinkedHashMap<String, Version> versions = keys.get(parts[2]);
+    if (method.equals("GET") && parts.length == 4 && parts[3].equals("rotationpolicy")) {
+      if (versions == null) {
+        reply(
+            exchange, method, path, token, 404, errorBody("KeyNotFound", parts[2] + " not found"));
+        return;
+      }
+      reply(exchange, method, path, token, 200, rotationPolicy(parts[2]));
+      return;
+    }
     String version = parts.length > 3 && !parts[3].isEmpty() ? parts[3] : null;
     if (versions == null
         || versions.isEmpty()
@@ -322,6 +352,25 @@ public final class FakeKeyVault implements AutoCloseable {
     throw new IllegalArgumentException("algorithm " + alg + " does not fit the key");
   }
 
+  /** GET /keys/{name}/rotationpolicy, as Key Vault answers (a default policy if none was set). */
+  private ObjectNode rotationPolicy(String name) {
+    ObjectNode out =
+        JSON.createObjectNode()
+            .put("id", "https://" + vaultHost + "/keys/" + name + "/rotationpolicy");
+    com.fasterxml.jackson.databind.node.ArrayNode actions = out.putArray("lifetimeActions");
+    String after = rotateAfter.get(name);
+    if (after != null) {
+      ObjectNode a = actions.addObject();
+      a.putObject("trigger").put("timeAfterCreate", after);
+      a.putObject("action").put("type", "Rotate");
+    }
+    ObjectNode notify = actions.addObject();
+    notify.putObject("trigger").put("timeBeforeExpiry", "P30D");
+    notify.putObject("action").put("type", "Notify");
+    out.putObject("attributes").put("created", 1700000000).put("updated", 1700000000);
+    return out;
+  }
+
   private ObjectNode describe(String kid, Version key) {
     ObjectNode jwk = JSON.createObjectNode().put("kid", kid);
     if (key.rsa != null) {
@@ -337,8 +386,8 @@ public final class FakeKeyVault implements AutoCloseable {
     out.set("key", jwk);
     out.putObject("attributes")
         .put("enabled", key.enabled)
-        .put("created", 1700000000)
-        .put("updated", 1700000000)
+        .put("created", key.created)
+        .put("updated", key.created)
         .put("recoveryLevel", "Recoverable+Purgeable");
     return out;
   }
