@@ -247,6 +247,33 @@ final class Pkcs11Kek implements Kek {
   }
 
   /**
+   * PKCS#11 has no rotation schedule; a key's age comes from its {@code CKA_START_DATE}, when the
+   * key was created with one (day precision).
+   */
+  @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    try {
+      java.time.Instant start =
+          withKey(
+                  handle ->
+                      pool.call(
+                          session ->
+                              session.getAttrValues(
+                                  handle, org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_START_DATE)))
+              .startDate();
+      return start == null
+          ? dev.envelope.core.spi.KeyRotation.unknown(
+              "the key object has no CKA_START_DATE; set it when creating the key so its age is"
+                  + " known")
+          : dev.envelope.core.spi.KeyRotation.manual(
+              start, "PKCS#11 CKA_START_DATE of the key object (no automatic rotation)");
+    } catch (TokenException | RuntimeException e) {
+      return dev.envelope.core.spi.KeyRotation.unknown(
+          "reading CKA_START_DATE failed: " + e.getClass().getSimpleName() + " " + e.getMessage());
+    }
+  }
+
+  /**
    * Runs {@code operation} with the key's handle; if the token forgot the session or the handle (a
    * reset, or another component closed all sessions), looks the key up again and retries once. The
    * pool opens fresh sessions and logs in again by itself.

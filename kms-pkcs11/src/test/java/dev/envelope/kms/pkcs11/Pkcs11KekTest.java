@@ -418,4 +418,26 @@ class Pkcs11KekTest {
         .isInstanceOf(KeyUnavailableException.class)
         .hasMessageContaining("was closed");
   }
+
+  /**
+   * PKCS#11 keys have no schedule: their age is CKA_START_DATE, when the key was created with one.
+   * The test token's keys have none, so the verdict is UNKNOWN with that reason. (A key written
+   * with a start date through ipkcs11wrapper could not be read back from SoftHSM 2.6.1: its
+   * C_GetAttributeValue answers CKR_GENERAL_ERROR, so the dated path is not covered here.)
+   */
+  @Test
+  void rotationComplianceComesFromTheKeysStartDate() throws Exception {
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key("payments", java.util.List.of(KEK_A), java.util.List.of(), 1)
+            .rotationPeriod("payments", java.time.Duration.ofDays(90))
+            .build();
+    LocalConfig config = LocalConfig.builder().provider("pkcs11", hsm.settings(PIN_A)).build();
+    try (Envelope envelope =
+        Envelope.builder().policy(policy).localConfig(config).discoverProviders().build()) {
+      dev.envelope.core.RotationCheck check = envelope.checkRotation("payments").get(0);
+      assertThat(check.verdict()).isEqualTo(dev.envelope.core.RotationCheck.Verdict.UNKNOWN);
+      assertThat(check.reason()).contains("no CKA_START_DATE");
+    }
+  }
 }
