@@ -39,6 +39,25 @@ final class HpkeKek implements Kek {
     this.privateKeyFile = directory.resolve(recipient.fingerprint() + ".key");
   }
 
+  /**
+   * The private key file's age (an HPKE key pair never rotates by itself); unknown in a cluster
+   * that holds only the public key, which cannot tell when the pair was made.
+   */
+  @Override
+  public dev.envelope.core.spi.KeyRotation rotation() {
+    try {
+      return dev.envelope.core.spi.KeyRotation.manual(
+          java.nio.file.Files.getLastModifiedTime(privateKeyFile).toInstant(),
+          "private key file " + privateKeyFile + ", last modified");
+    } catch (java.nio.file.NoSuchFileException e) {
+      return dev.envelope.core.spi.KeyRotation.unknown(
+          "this cluster holds only the public key; check the age where the private key is");
+    } catch (java.io.IOException e) {
+      return dev.envelope.core.spi.KeyRotation.unknown(
+          "cannot read the private key file's time: " + e.getClass().getSimpleName());
+    }
+  }
+
   @Override
   public String uri() {
     return recipient.uri();

@@ -240,4 +240,34 @@ class HpkeKekTest {
     HpkeKekProvider.Generated key = HpkeKekProvider.generate("x25519", dir);
     assertThat(new HpkeKekProvider().toString()).doesNotContain(key.uri());
   }
+
+  /** An HPKE KEK's age is its private key file's; a seal-only cluster cannot tell. */
+  @Test
+  void rotationIsJudgedByThePrivateKeyFilesAge() throws Exception {
+    Path here = Files.createDirectory(dir.resolve("rot-here"));
+    Path elsewhere = Files.createDirectory(dir.resolve("rot-elsewhere"));
+    HpkeKekProvider.Generated mine = HpkeKekProvider.generate("x25519", here);
+    HpkeKekProvider.Generated theirs = HpkeKekProvider.generate("x25519", elsewhere);
+    Files.setLastModifiedTime(
+        mine.privateKeyFile(),
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofDays(100))));
+    KeyPolicy policy =
+        KeyPolicy.builder()
+            .key("payments", java.util.List.of(mine.uri(), theirs.uri()), java.util.List.of(), 1)
+            .rotationPeriod("payments", java.time.Duration.ofDays(90))
+            .build();
+    LocalConfig config =
+        LocalConfig.builder().provider("hpke", Map.of("dir", here.toString())).build();
+    try (Envelope envelope =
+        Envelope.builder().policy(policy).localConfig(config).discoverProviders().build()) {
+      java.util.List<dev.envelope.core.RotationCheck> checks = envelope.checkRotation("payments");
+      assertThat(checks.get(0).verdict())
+          .isEqualTo(dev.envelope.core.RotationCheck.Verdict.NOT_COMPLIANT);
+      assertThat(checks.get(0).reason()).contains("100 days old");
+      assertThat(checks.get(1).verdict())
+          .isEqualTo(dev.envelope.core.RotationCheck.Verdict.UNKNOWN);
+      assertThat(checks.get(1).reason()).contains("only the public key");
+    }
+  }
 }
