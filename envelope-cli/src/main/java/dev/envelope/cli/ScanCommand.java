@@ -6,6 +6,7 @@ import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeInfo;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.MalformedEnvelopeException;
+import dev.envelope.core.RotationCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -69,6 +70,25 @@ final class ScanCommand implements Callable<Integer> {
       negatable = true,
       description = "A progress bar on stderr (default: when stderr is a terminal).")
   Boolean progress;
+
+  @Option(
+      names = "--rotation",
+      description =
+          "Also judge each wrapping KEK against its logical key's rotationPeriod, from what its"
+              + " KMS reports (KMS calls; needs this cluster's --config for cloud KEKs).")
+  boolean rotation;
+
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description =
+          "This cluster's local config, for --rotation (default: key files beside the policy).")
+  Path config;
+
+  @Option(
+      names = "--fail-on-noncompliant",
+      description = "With --rotation: exit 9 if a KEK is not compliant.")
+  boolean failOnNoncompliant;
 
   @Option(names = "--jobs", paramLabel = "N", description = "Files read in parallel (default: 4).")
   int jobs = 4;
@@ -137,17 +157,87 @@ final class ScanCommand implements Callable<Integer> {
     long stale =
         totals.get(State.NEEDS_REWRAP).envelopes.sum()
             + totals.get(State.NOT_OPENABLE).envelopes.sum();
+    List<RotationCheck> checks = rotation ? rotationChecks(policy) : List.of();
+    long noncompliant =
+        checks.stream().filter(c -> c.verdict() == RotationCheck.Verdict.NOT_COMPLIANT).count();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
+      Map<String, Object> m = toJson(files.size(), seconds, rows, totals);
+      if (rotation) {
+        m.put("rotation", rotationJson(policy, checks));
+      }
       out.println(
-          new ObjectMapper()
-              .enable(SerializationFeature.INDENT_OUTPUT)
-              .writeValueAsString(toJson(files.size(), seconds, rows, totals)));
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
     } else {
       printTable(out, files.size(), seconds, rows, totals);
+      if (rotation) {
+        printRotation(out, policy, checks);
+      }
     }
     out.flush();
-    return failOnStale && stale > 0 ? ExitCode.STALE.code() : ExitCode.OK.code();
+    boolean fail = (failOnStale && stale > 0) || (failOnNoncompliant && noncompliant > 0);
+    return fail ? ExitCode.STALE.code() : ExitCode.OK.code();
+  }
+
+  /** Every wrapping KEK of every logical key that states a rotationPeriod, judged. */
+  private List<RotationCheck> rotationChecks(KeyPolicy policy) {
+    KeyOptions keys = new KeyOptions();
+    keys.policy = policyFile;
+    keys.config = config;
+    List<RotationCheck> out = new ArrayList<>();
+    try (Envelope envelope = keys.open()) {
+      for (String id : policy.keyIds()) {
+        out.addAll(envelope.checkRotation(id));
+      }
+    }
+    return out;
+  }
+
+  private static String keyOf(KeyPolicy policy, RotationCheck c) {
+    for (String id : policy.keyIds()) {
+      if (policy.key(id).orElseThrow().keks().contains(c.kekUri())) {
+        return id;
+      }
+    }
+    return "-";
+  }
+
+  private static List<Map<String, Object>> rotationJson(
+      KeyPolicy policy, List<RotationCheck> checks) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (RotationCheck c : checks) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("logicalKey", keyOf(policy, c));
+      m.put("kek", c.kekUri());
+      m.put("required", iso(c.required()));
+      m.put("verdict", c.verdict().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      m.put("reason", c.reason());
+      m.put("evidence", c.state().evidence());
+      list.add(m);
+    }
+    return list;
+  }
+
+  private static void printRotation(PrintWriter out, KeyPolicy policy, List<RotationCheck> checks) {
+    if (checks.isEmpty()) {
+      out.println("rotation: no logical key states a rotationPeriod");
+      return;
+    }
+    out.println("ROTATION (each KEK against its logical key's rotationPeriod, as its KMS reports)");
+    for (RotationCheck c : checks) {
+      out.printf(
+          "%s  %s  %s  %s: %s%n",
+          keyOf(policy, c),
+          c.kekUri(),
+          iso(c.required()),
+          c.verdict().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+          c.reason());
+    }
+  }
+
+  /** A period as the policy writes it: P90D rather than Duration's PT2160H. */
+  static String iso(java.time.Duration d) {
+    return d.toSeconds() % 86_400 == 0 ? "P" + d.toDays() + "D" : d.toString();
   }
 
   private static final byte[] MAGIC = {'E', 'N', 'V'};

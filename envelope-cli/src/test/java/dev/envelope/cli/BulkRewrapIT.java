@@ -254,6 +254,41 @@ class BulkRewrapIT {
     assertThat(temporaryFiles()).as("temporary files of the killed run").isEmpty();
   }
 
+  @Test
+  void scanWithRotationJudgesEachWrappingKekAndCanFailCi() throws Exception {
+    write(3, "old.yaml");
+    Files.writeString(
+        dir.resolve("rotating.yaml"),
+        "version: 1\nkeys:\n  payments:\n    keks: [local://old]\n    rotationPeriod: P90D\n");
+    Files.setLastModifiedTime(
+        dir.resolve("keys/old.key"),
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofDays(120))));
+    CliProcess.Result r =
+        cli()
+            .run(
+                "scan",
+                "-p",
+                "rotating.yaml",
+                "-c",
+                "local.yaml",
+                "--rotation",
+                "--fail-on-noncompliant",
+                "data");
+    assertThat(r.exit()).as(r.stderr()).isEqualTo(9);
+    assertThat(r.stdout())
+        .contains("payments  local://old  P90D  not-compliant: no automatic rotation")
+        .contains("120 days old");
+    CliProcess.Result json =
+        cli()
+            .run("scan", "-p", "rotating.yaml", "-c", "local.yaml", "--rotation", "--json", "data");
+    assertThat(json.exit()).isZero();
+    JsonNode rotation = new ObjectMapper().readTree(json.stdout()).get("rotation").get(0);
+    assertThat(rotation.get("verdict").asText()).isEqualTo("not-compliant");
+    assertThat(rotation.get("required").asText()).isEqualTo("P90D");
+    assertThat(rotation.get("evidence").asText()).contains("old.key");
+  }
+
   /** How many of the envelopes written by {@link #write} name local://new's reference now. */
   private int current(int n) {
     String ref = EnvelopeInfo.kekReference("local://new");

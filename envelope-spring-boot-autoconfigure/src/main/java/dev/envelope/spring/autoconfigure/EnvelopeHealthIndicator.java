@@ -106,6 +106,20 @@ public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
         }
         keks.put(MicrometerEnvelopeObserver.kekTag(uri), detail);
       }
+      // Rotation compliance is reported, never a reason for DOWN: an old key still works.
+      for (dev.envelope.core.RotationCheck r : envelope.checkRotation(id)) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> detail =
+            (Map<String, Object>) keks.get(MicrometerEnvelopeObserver.kekTag(r.kekUri()));
+        if (detail != null) {
+          detail.put(
+              "rotation",
+              Map.of(
+                  "verdict", r.verdict().name(),
+                  "required", r.required().toString(),
+                  "reason", r.reason()));
+        }
+      }
       boolean up = wrapping >= key.minWrap() && unwrapping;
       allUp &= up;
       keys.put(id, Map.of("status", up ? "UP" : "DOWN", "keks", keks));

@@ -409,6 +409,28 @@ class EnvelopeAutoConfigurationTest {
                     .hasMessageContaining("envelope-kubernetes"));
   }
 
+  @Test
+  void healthShowsEachKeksRotationVerdictWithoutGoingDown() throws Exception {
+    Files.writeString(
+        dir.resolve("rotating.yaml"),
+        "version: 1\nkeys:\n  payments:\n    keks: [local://app]\n    rotationPeriod: P90D\n");
+    Files.setLastModifiedTime(
+        dir.resolve("keys").resolve("app.key"),
+        java.nio.file.attribute.FileTime.from(
+            java.time.Instant.now().minus(java.time.Duration.ofDays(200))));
+    runner
+        .withPropertyValues("envelope.policy=file:" + dir.resolve("rotating.yaml"), localConfig)
+        .run(
+            context -> {
+              Health health = context.getBean(EnvelopeHealthIndicator.class).health();
+              assertThat(health.getStatus()).isEqualTo(Status.UP);
+              assertThat(health.getDetails().get("keys").toString())
+                  .contains("rotation")
+                  .contains("NOT_COMPLIANT")
+                  .contains("200 days old");
+            });
+  }
+
   private static void awaitGeneration(Envelope envelope, long generation)
       throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;
