@@ -81,7 +81,7 @@ final class AtomicFile implements AutoCloseable {
     this.target = target.toAbsolutePath();
     Path dir = this.target.getParent();
     String prefix = "." + this.target.getFileName() + ".";
-    removeStale(dir, prefix);
+    removeStaleFor(this.target);
     boolean posix = Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);
     String tempPrefix = prefix + "pid" + ProcessHandle.current().pid() + "-";
     this.temp =
@@ -251,6 +251,16 @@ final class AtomicFile implements AutoCloseable {
    * Deletes temporary files for this target left by processes that no longer run (killed with
    * SIGKILL, or a crash), if this user owns them. A live process's file is never touched.
    */
+  /**
+   * Deletes the temporary files that dead processes of this user left beside {@code target}: what a
+   * killed run leaves, cleaned by the next run for that target even if it then has nothing to write
+   * (a rewrap that finds the envelope current).
+   */
+  static void removeStaleFor(Path target) {
+    Path absolute = target.toAbsolutePath();
+    removeStale(absolute.getParent(), "." + absolute.getFileName() + ".");
+  }
+
   private static void removeStale(Path dir, String prefix) {
     String me = System.getProperty("user.name");
     try (DirectoryStream<Path> files =

@@ -12,9 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
@@ -107,23 +104,7 @@ final class RewrapCommand implements Callable<Integer> {
     boolean perFile = !recursive;
     try (Envelope envelope = keys.open();
         Progress bar = Progress.start("rewrap", files.size(), progress, spec)) {
-      ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, files.size()));
-      try {
-        List<Future<?>> done = new ArrayList<>();
-        for (Path file : files) {
-          done.add(
-              pool.submit(
-                  () -> {
-                    one(file, envelope, policy, tally, perFile, out, err);
-                    bar.step();
-                  }));
-        }
-        for (Future<?> f : done) {
-          f.get();
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      Workers.each(files, jobs, bar, file -> one(file, envelope, policy, tally, perFile, out, err));
     }
     List<Path> retiring = List.copyOf(tally.retiring);
     out.printf(
@@ -166,6 +147,9 @@ final class RewrapCommand implements Callable<Integer> {
         throw e;
       }
       if (info.standing() == EnvelopeInfo.Standing.CURRENT) {
+        if (!Io.isStd(file)) {
+          AtomicFile.removeStaleFor(file); // what a killed earlier run left beside it
+        }
         tally.current.incrementAndGet();
         if (perFile) {
           println(out, "current " + file + " (nothing to do)");

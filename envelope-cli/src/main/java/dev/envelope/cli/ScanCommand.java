@@ -23,9 +23,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -135,23 +132,7 @@ final class ScanCommand implements Callable<Integer> {
       totals.put(s, new Tally());
     }
     try (Progress bar = Progress.start("scan", files.size(), progress, spec)) {
-      ExecutorService pool = Executors.newFixedThreadPool(jobs);
-      try {
-        List<Future<?>> done = new ArrayList<>();
-        for (Path file : files) {
-          done.add(
-              pool.submit(
-                  () -> {
-                    scan(file, policy, rows, totals);
-                    bar.step();
-                  }));
-        }
-        for (Future<?> f : done) {
-          f.get();
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      Workers.each(files, jobs, bar, file -> scan(file, policy, rows, totals));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     long stale =
