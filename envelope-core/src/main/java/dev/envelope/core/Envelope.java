@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.core.audit.AuditSink;
+import dev.envelope.core.internal.AuditTrail;
 import dev.envelope.core.internal.CachedHeader;
 import dev.envelope.core.internal.Engine;
 import dev.envelope.core.internal.Inspector;
@@ -66,6 +68,7 @@ public final class Envelope implements AutoCloseable {
   private final EnvelopeLimits limits;
   private final EnvelopeObserver observer;
   private final Engine engine;
+  private final AuditTrail audit;
   private volatile boolean closed;
 
   private Envelope(Builder b, PolicySource source, Map<String, KekProvider> providers) {
@@ -73,9 +76,19 @@ public final class Envelope implements AutoCloseable {
     Providers.validate(initial, providers);
     this.source = source;
     this.limits = b.limits;
-    this.observer = new GuardedObserver(b.observer);
-    this.live = new LivePolicy(source, initial, providers, observer, Clock.systemUTC());
-    this.engine = new Engine(live, b.localConfig, limits, providers, observer);
+    this.audit =
+        b.auditSink == null
+            ? AuditTrail.NONE
+            : new AuditTrail(b.auditSink, b.auditMessages, b.auditClock);
+    EnvelopeObserver guarded = new GuardedObserver(b.observer);
+    this.observer = audit.enabled() ? new AuditingObserver(guarded, audit) : guarded;
+    try {
+      this.live = new LivePolicy(source, initial, providers, observer, Clock.systemUTC());
+      this.engine = new Engine(live, b.localConfig, limits, providers, observer, audit);
+    } catch (RuntimeException e) {
+      audit.close();
+      throw e;
+    }
     source.watch(live);
   }
 
@@ -310,6 +323,35 @@ public final class Envelope implements AutoCloseable {
   }
 
   /**
+   * Diagnoses this cluster's KEKs for {@code logicalKeyId}, or for every logical key if null: for
+   * each KEK whether its provider is here, its identity, endpoint and key state ({@link
+   * dev.envelope.core.spi.KekProvider#describe}), a wrap and an unwrap probe with a throwaway data
+   * key and their latency, and its rotation verdict; then per logical key whether it can seal and
+   * open here. All KEKs are checked in parallel, each bounded by {@code deadline}: a hanging
+   * endpoint is reported as timed out, and this call returns within about {@code deadline}. Real
+   * KMS calls (audited as probes): cache the result rather than call this per request.
+   *
+   * @throws IllegalArgumentException if {@code deadline} is not positive
+   * @throws KeyUnavailableException if the policy has no key {@code logicalKeyId}
+   */
+  public Diagnosis diagnose(@Nullable String logicalKeyId, java.time.Duration deadline) {
+    if (deadline == null || deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline must be positive");
+    }
+    return guarded(
+        () -> {
+          KeyPolicy policy = live.current();
+          List<LogicalKey> keys = new ArrayList<>();
+          if (logicalKeyId != null) {
+            keys.add(PolicyKeys.require(policy, logicalKeyId));
+          } else {
+            policy.keyIds().forEach(id -> keys.add(policy.key(id).orElseThrow()));
+          }
+          return engine.diagnose(policy, keys, deadline);
+        });
+  }
+
+  /**
    * Reads an envelope's header without any key. Recipients show their KEK reference only; use
    * {@link #inspect(byte[], KeyPolicy)} to resolve them to URIs.
    *
@@ -382,6 +424,7 @@ public final class Envelope implements AutoCloseable {
     closed = true;
     source.close();
     engine.close();
+    audit.close();
   }
 
   /**
@@ -427,6 +470,9 @@ public final class Envelope implements AutoCloseable {
     private boolean discover;
     private ClassLoader discoveryLoader;
     private EnvelopeObserver observer = EnvelopeObserver.NONE;
+    private AuditSink auditSink;
+    private boolean auditMessages;
+    private Clock auditClock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -475,6 +521,32 @@ public final class Envelope implements AutoCloseable {
     /** Receives timings and outcomes for metrics (default: none). */
     public Builder observer(@Nullable EnvelopeObserver observer) {
       this.observer = observer == null ? EnvelopeObserver.NONE : observer;
+      return this;
+    }
+
+    /**
+     * Records the audit trail to {@code sink} (default: none): one event per KEK call, per decrypt
+     * that fails authentication, per policy reload and per data-key rollover. Events reach the sink
+     * on a dedicated thread; a caller pays one non-blocking enqueue, and a slow or failing sink
+     * never changes a result (see {@link AuditSink}).
+     */
+    public Builder audit(@Nullable AuditSink sink) {
+      this.auditSink = sink;
+      return this;
+    }
+
+    /**
+     * Also records one audit event per {@code byte[]} encrypt and decrypt (default: off; it costs
+     * an event per message on the cached path). Needs {@link #audit}.
+     */
+    public Builder auditMessages(boolean enabled) {
+      this.auditMessages = enabled;
+      return this;
+    }
+
+    /** For tests: the clock audit events are stamped with. */
+    Builder auditClock(Clock clock) {
+      this.auditClock = clock;
       return this;
     }
 

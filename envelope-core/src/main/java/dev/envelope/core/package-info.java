@@ -12,6 +12,8 @@
  *       helpers every provider shares.
  *   <li>{@code dev.envelope.core.local} — the built-in {@code local://} and {@code tink-keyset://}
  *       KEKs.
+ *   <li>{@code dev.envelope.core.audit} — the audit trail: events of every key use and the sink
+ *       that receives them.
  *   <li>{@code dev.envelope.core.format} — not API: the bytes of format v1 (header codec, the two
  *       bodies, the AEAD constructions they use).
  *   <li>{@code dev.envelope.core.internal} — not API: everything behind the facade (data key

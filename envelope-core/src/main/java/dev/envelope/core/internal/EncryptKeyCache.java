@@ -8,8 +8,9 @@ import dev.envelope.core.DataKeyCacheLimits;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * One data key per logical key (per {@link LogicalKey} value: its id and settings), reused until a
@@ -25,10 +26,17 @@ final class EncryptKeyCache implements AutoCloseable {
 
   private final AsyncCache<LogicalKey, Slot> cache;
   private final ConcurrentMap<LogicalKey, CompletableFuture<Slot>> map;
-  private final Function<LogicalKey, DataKey> factory;
+  private final BiFunction<LogicalKey, String, DataKey> factory;
   private final Counters counters;
 
-  EncryptKeyCache(Function<LogicalKey, DataKey> factory, Counters counters) {
+  /** Why the entry of a logical key id went away, for the next data key's audit event. */
+  private final ConcurrentMap<String, String> retiredBecause = new ConcurrentHashMap<>();
+
+  /**
+   * @param factory makes a data key for a logical key, given why ({@code first}, {@code limit},
+   *     {@code expired}, {@code policy}, {@code uncached})
+   */
+  EncryptKeyCache(BiFunction<LogicalKey, String, DataKey> factory, Counters counters) {
     this.factory = factory;
     this.counters = counters;
     this.cache =
@@ -56,6 +64,10 @@ final class EncryptKeyCache implements AutoCloseable {
                 })
             .<LogicalKey, Slot>removalListener(
                 (key, slot, cause) -> {
+                  if (cause == com.github.benmanes.caffeine.cache.RemovalCause.EXPIRED
+                      && key != null) {
+                    retiredBecause.putIfAbsent(key.id(), "expired");
+                  }
                   if (slot != null && slot.dataKey != null) {
                     slot.dataKey.retire();
                   }
@@ -71,7 +83,7 @@ final class EncryptKeyCache implements AutoCloseable {
   DataKey lease(LogicalKey key, long plaintextBytes) {
     if (key.dataKeyCache().disabled()) {
       counters.encryptMisses.increment();
-      DataKey fresh = factory.apply(key);
+      DataKey fresh = factory.apply(key, "uncached");
       fresh.tryReserve(plaintextBytes);
       fresh.retire(); // zeroed as soon as the caller releases it
       return fresh;
@@ -87,7 +99,8 @@ final class EncryptKeyCache implements AutoCloseable {
           future = mine;
           Slot slot;
           try {
-            slot = new Slot(factory.apply(key), null);
+            String reason = retiredBecause.remove(key.id());
+            slot = new Slot(factory.apply(key, reason != null ? reason : "first"), null);
           } catch (RuntimeException e) {
             slot = new Slot(null, e);
           }
@@ -108,7 +121,9 @@ final class EncryptKeyCache implements AutoCloseable {
         (made ? counters.encryptMisses : counters.encryptHits).increment();
         return slot.dataKey;
       }
-      map.remove(key, future); // used up or expired: retired by the removal listener
+      if (map.remove(key, future)) { // used up or expired: retired by the removal listener
+        retiredBecause.put(key.id(), slot.dataKey.remainingNanos() <= 0 ? "expired" : "limit");
+      }
     }
   }
 
@@ -120,7 +135,15 @@ final class EncryptKeyCache implements AutoCloseable {
    * {@code maxAge}.
    */
   void retainOnly(KeyPolicy policy) {
-    map.keySet().removeIf(k -> !policy.key(k.id()).map(k::equals).orElse(false));
+    map.keySet()
+        .removeIf(
+            k -> {
+              boolean changed = !policy.key(k.id()).map(k::equals).orElse(false);
+              if (changed) {
+                retiredBecause.put(k.id(), "policy");
+              }
+              return changed;
+            });
   }
 
   @Override

@@ -27,6 +27,7 @@ public final class Engine implements AutoCloseable {
   private final Encryptor encryptor;
   private final Decryptor decryptor;
   private final Rewrapper rewrapper;
+  private final KekCalls calls;
 
   /**
    * @param observer told of every KEK call; must not throw (the facade guards it)
@@ -36,7 +37,8 @@ public final class Engine implements AutoCloseable {
       LocalConfig config,
       EnvelopeLimits limits,
       Map<String, KekProvider> providers,
-      EnvelopeObserver observer) {
+      EnvelopeObserver observer,
+      AuditTrail audit) {
     this.registry = new KekRegistry(providers, config);
     this.wrapExecutor =
         Executors.newCachedThreadPool(
@@ -45,15 +47,15 @@ public final class Engine implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    KekCalls calls = new KekCalls(observer);
+    this.calls = new KekCalls(observer, audit);
     Wrapper wrapper =
-        new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls);
+        new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls, audit);
     this.decryptCache =
         new DecryptKeyCache(config.decryptCacheEntries(), config.decryptCacheTtl(), counters);
     this.encryptCache = new EncryptKeyCache(wrapper::newDataKey, counters);
     Unwrapper unwrapper = new Unwrapper(registry, config, counters, decryptCache, calls);
     this.encryptor = new Encryptor(limits, encryptCache);
-    this.decryptor = new Decryptor(limits, unwrapper);
+    this.decryptor = new Decryptor(limits, unwrapper, audit);
     this.rewrapper = new Rewrapper(limits, unwrapper, wrapper);
     // A logical key whose settings changed gets a new data key for its next message; the old one
     // is retired (zeroed once its in-flight messages are sealed).
@@ -74,7 +76,15 @@ public final class Engine implements AutoCloseable {
 
   /** Wraps and unwraps a throwaway data key under one KEK of {@code key}. */
   public KekCheck check(LogicalKey key, String kekUri) {
-    return registry.check(key, kekUri);
+    return registry.check(key, kekUri, calls);
+  }
+
+  /** Diagnoses the KEKs of {@code keys} within {@code deadline} each. */
+  public dev.envelope.core.Diagnosis diagnose(
+      dev.envelope.core.KeyPolicy policy,
+      java.util.List<LogicalKey> keys,
+      java.time.Duration deadline) {
+    return new Doctor(registry, calls, wrapExecutor).diagnose(policy, keys, deadline);
   }
 
   /** What the KEK's service says about its rotation; never throws. */

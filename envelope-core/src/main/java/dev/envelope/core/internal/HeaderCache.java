@@ -33,6 +33,11 @@ public final class HeaderCache {
     return get(header, header.length);
   }
 
+  /** The header of exactly {@code header}'s bytes. */
+  CachedHeader get(byte[] header) {
+    return get(header, header.length);
+  }
+
   private CachedHeader get(byte[] bytes, int headerLength) {
     CachedHeader hit = cache.getIfPresent(ByteKey.view(bytes, 0, headerLength));
     if (hit != null) {

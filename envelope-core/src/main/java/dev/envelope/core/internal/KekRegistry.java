@@ -76,7 +76,7 @@ final class KekRegistry implements AutoCloseable {
    * Checks one KEK from this cluster: wraps a throwaway random data key under {@code key}'s wrap
    * context and unwraps it again. Real KMS calls: a health check caches the result.
    */
-  KekCheck check(LogicalKey key, String uri) {
+  KekCheck check(LogicalKey key, String uri, KekCalls calls) {
     WrapContext context = new WrapContext(key.id());
     byte[] random = new byte[Cobblestone.KEY_BYTES];
     Randoms.key(random);
@@ -86,12 +86,25 @@ final class KekRegistry implements AutoCloseable {
       byte[] wrapped;
       try {
         kek = kek(uri);
-        wrapped = kek.wrap(probe, context);
+        Kek opened = kek;
+        wrapped =
+            calls.probe(
+                dev.envelope.core.EnvelopeObserver.KekOperation.WRAP,
+                context,
+                opened,
+                () -> opened.wrap(probe, context));
       } catch (RuntimeException e) {
         return new KekCheck(uri, false, false, describe(e));
       }
       try {
-        SecretBytes back = kek.unwrap(wrapped, context);
+        Kek opened = kek;
+        byte[] sealed = wrapped;
+        SecretBytes back =
+            calls.probe(
+                dev.envelope.core.EnvelopeObserver.KekOperation.UNWRAP,
+                context,
+                opened,
+                () -> opened.unwrap(sealed, context));
         boolean same = MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
         back.destroy();
         return same
@@ -102,6 +115,29 @@ final class KekRegistry implements AutoCloseable {
       }
     } finally {
       probe.destroy();
+    }
+  }
+
+  /** True if a provider serves the URI's scheme here. */
+  boolean hasProvider(String uri) {
+    return providers.containsKey(KekUris.scheme(uri));
+  }
+
+  /** What the URI's provider says about it from this cluster; never throws. */
+  dev.envelope.core.spi.KekDescription describe(String uri) {
+    String scheme = KekUris.scheme(uri);
+    KekProvider provider = providers.get(scheme);
+    if (provider == null) {
+      return dev.envelope.core.spi.KekDescription.unknown(
+          "no KEK provider for scheme '" + scheme + "' is registered here");
+    }
+    try {
+      dev.envelope.core.spi.KekDescription d = provider.describe(uri, config.settings(scheme));
+      return d != null
+          ? d
+          : dev.envelope.core.spi.KekDescription.unknown("the provider said nothing");
+    } catch (RuntimeException e) {
+      return dev.envelope.core.spi.KekDescription.unknown("describing failed: " + describe(e));
     }
   }
 

@@ -177,7 +177,7 @@ final class Unwrapper {
         calls.timed(
             EnvelopeObserver.KekOperation.UNWRAP,
             context,
-            uri,
+            kek,
             () -> kek.unwrap(recipient.wrappedKey().clone(), context));
     if (dek == null || dek.length() != Cobblestone.KEY_BYTES) {
       if (dek != null) {

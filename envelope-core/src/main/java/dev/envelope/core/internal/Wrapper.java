@@ -5,6 +5,7 @@ import dev.envelope.core.EnvelopeObserver;
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.LogicalKey;
 import dev.envelope.core.RecipientFailure;
+import dev.envelope.core.audit.AuditEvent;
 import dev.envelope.core.format.Cobblestone;
 import dev.envelope.core.format.EnvelopeHeader.Recipient;
 import dev.envelope.core.format.HeaderCodec;
@@ -57,6 +58,7 @@ final class Wrapper {
   private final ExecutorService executor;
   private final Duration timeout;
   private final KekCalls calls;
+  private final AuditTrail audit;
 
   Wrapper(
       KekRegistry registry,
@@ -64,22 +66,36 @@ final class Wrapper {
       Counters counters,
       ExecutorService executor,
       Duration timeout,
-      KekCalls calls) {
+      KekCalls calls,
+      AuditTrail audit) {
     this.registry = registry;
     this.limits = limits;
     this.counters = counters;
     this.executor = executor;
     this.timeout = timeout;
     this.calls = calls;
+    this.audit = audit;
   }
 
-  /** A new random data key, wrapped under every KEK of {@code key} (for the encrypt cache). */
-  DataKey newDataKey(LogicalKey key) {
+  /**
+   * A new random data key, wrapped under every KEK of {@code key} (for the encrypt cache), and its
+   * audit event.
+   *
+   * @param reason why the cache needs it ({@link AuditEvent.DataKeyRollover#reason()})
+   */
+  DataKey newDataKey(LogicalKey key, String reason) {
     byte[] dek = new byte[Cobblestone.KEY_BYTES];
     Randoms.key(dek);
     SecretBytes dataKey = SecretBytes.adopt(dek);
     try {
-      return DataKey.forEncryption(dataKey, wrapAll(key, dataKey), key.dataKeyCache());
+      List<String> wrappedBy = new ArrayList<>();
+      byte[] recipients = wrapAll(key, dataKey, wrappedBy);
+      if (audit.enabled()) {
+        audit.record(
+            new AuditEvent.DataKeyRollover(
+                audit.now(), key.id(), reason, wrappedBy, Digests.shortHex(recipients)));
+      }
+      return DataKey.forEncryption(dataKey, recipients, key.dataKeyCache());
     } catch (RuntimeException e) {
       dataKey.destroy();
       throw e;
@@ -93,6 +109,10 @@ final class Wrapper {
    * @throws KeyUnavailableException if fewer than {@code minWrap} wraps succeeded
    */
   byte[] wrapAll(LogicalKey key, SecretBytes dataKey) {
+    return wrapAll(key, dataKey, new ArrayList<>());
+  }
+
+  private byte[] wrapAll(LogicalKey key, SecretBytes dataKey, List<String> wrappedBy) {
     WrapContext context = new WrapContext(key.id());
     List<String> uris = key.keks();
     List<Outcome> outcomes =
@@ -102,6 +122,11 @@ final class Wrapper {
     List<Recipient> recipients = new ArrayList<>();
     List<RecipientFailure> failures = new ArrayList<>();
     outcomes.forEach(o -> o.addTo(recipients, failures));
+    for (int i = 0; i < uris.size(); i++) {
+      if (outcomes.get(i) instanceof Wrapped) {
+        wrappedBy.add(uris.get(i));
+      }
+    }
     if (recipients.size() < key.minWrap()) {
       throw new KeyUnavailableException(
           "could not wrap a data key for logical key '"
@@ -176,7 +201,7 @@ final class Wrapper {
       counters.wrapCalled(uri);
       byte[] wrapped =
           calls.timed(
-              EnvelopeObserver.KekOperation.WRAP, context, uri, () -> kek.wrap(dataKey, context));
+              EnvelopeObserver.KekOperation.WRAP, context, kek, () -> kek.wrap(dataKey, context));
       if (wrapped == null || wrapped.length == 0 || wrapped.length > limits.maxWrappedKeyBytes()) {
         throw new KeyUnavailableException(
             "the KEK returned a wrapped key of "

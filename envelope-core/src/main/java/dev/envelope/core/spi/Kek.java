@@ -53,4 +53,13 @@ public interface Kek extends AutoCloseable {
   default KeyRotation rotation() {
     return KeyRotation.unknown("this KEK's provider does not report rotation");
   }
+
+  /**
+   * Who this KEK's calls are made as — a role ARN, a service account, a client id and tenant, a
+   * token label, a key file — as configured, without a call (audit events carry it). Never a
+   * secret. {@link KekProvider#describe} confirms it with the service.
+   */
+  default String identity() {
+    return "unknown";
+  }
 }

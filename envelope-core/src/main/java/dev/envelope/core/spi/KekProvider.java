@@ -35,4 +35,18 @@ public interface KekProvider {
    * @throws dev.envelope.core.InvalidPolicyException if the URI or the settings are malformed
    */
   Kek open(String uri, ProviderSettings settings);
+
+  /**
+   * Describes the KEK named by {@code uri} as seen from this cluster (identity, endpoint, key
+   * state), for {@code envelope doctor}: it may call the service (STS {@code GetCallerIdentity}, a
+   * metadata read) and works for a key that {@link #open} refuses, such as a disabled one, so that
+   * the doctor can say why. Never throws: what it cannot learn goes to {@link
+   * KekDescription#problems()}. Never includes a secret.
+   *
+   * @param settings this cluster's settings for the scheme, as for {@link #open}
+   */
+  default KekDescription describe(String uri, ProviderSettings settings) {
+    return KekDescription.unknown(
+        "the " + uri.split(":", 2)[0] + " provider does not describe its KEKs");
+  }
 }
