@@ -35,6 +35,12 @@ public final class MemoryKekProvider implements KekProvider {
   /** Every data key handed to wrap and returned by unwrap, to check that they get destroyed. */
   static final List<SecretBytes> SEEN_KEYS = new CopyOnWriteArrayList<>();
 
+  /** Copies of every data key wrapped or unwrapped (SEEN_KEYS may be zeroed by then). */
+  static final List<byte[]> SEEN_KEY_BYTES = new CopyOnWriteArrayList<>();
+
+  private static final java.util.concurrent.atomic.AtomicLong REQUESTS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   static void reset() {
@@ -43,6 +49,7 @@ public final class MemoryKekProvider implements KekProvider {
     UNWRAP_FAILURES.clear();
     WRAP_DELAY_MILLIS.clear();
     SEEN_KEYS.clear();
+    SEEN_KEY_BYTES.clear();
   }
 
   @Override
@@ -73,9 +80,16 @@ public final class MemoryKekProvider implements KekProvider {
       }
 
       @Override
+      public String identity() {
+        return "memory-principal";
+      }
+
+      @Override
       public byte[] wrap(SecretBytes dataKey, WrapContext context) {
         CALLS.add("wrap " + uri);
         SEEN_KEYS.add(dataKey);
+        SEEN_KEY_BYTES.add(dataKey.toByteArray());
+        dev.envelope.core.spi.CallReference.record("memory-request-" + REQUESTS.incrementAndGet());
         Long delay = WRAP_DELAY_MILLIS.get(uri);
         if (delay != null) {
           try {
@@ -117,6 +131,7 @@ public final class MemoryKekProvider implements KekProvider {
           c.updateAAD(context.associatedData());
           SecretBytes key = SecretBytes.adopt(c.doFinal(wrapped, 12, wrapped.length - 12));
           SEEN_KEYS.add(key);
+          SEEN_KEY_BYTES.add(key.toByteArray());
           return key;
         } catch (GeneralSecurityException e) {
           throw new AuthenticationException(

@@ -72,6 +72,14 @@ public final class LocalKekProvider implements KekProvider {
     }
   }
 
+  /** The key file, its owner and permissions; the key itself is not read. */
+  @Override
+  public dev.envelope.core.spi.KekDescription describe(String uri, ProviderSettings settings) {
+    String name = KeyFiles.name(uri, SCHEME);
+    return SecretFiles.describe(
+        KeyFiles.directory(settings).resolve(name + ".key"), "AES-256 key file");
+  }
+
   /**
    * Creates a new local KEK file: 32 bytes from {@link SecureRandom}, owner-only permissions.
    *
@@ -103,6 +111,12 @@ public final class LocalKekProvider implements KekProvider {
     @Override
     public String uri() {
       return uri;
+    }
+
+    /** The file the key is read from. */
+    @Override
+    public String identity() {
+      return "key file " + file.toAbsolutePath();
     }
 
     /** The key file's age: a local key never rotates by itself. */

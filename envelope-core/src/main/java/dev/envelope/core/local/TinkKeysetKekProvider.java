@@ -59,6 +59,14 @@ public final class TinkKeysetKekProvider implements KekProvider {
     KeyFiles.name(uri, SCHEME);
   }
 
+  /** The keyset file, its owner and permissions; the keyset itself is not read. */
+  @Override
+  public dev.envelope.core.spi.KekDescription describe(String uri, ProviderSettings settings) {
+    String name = KeyFiles.name(uri, SCHEME);
+    return SecretFiles.describe(
+        KeyFiles.directory(settings).resolve(name + ".json"), "Tink AES-256-GCM keyset file");
+  }
+
   @Override
   public Kek open(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
@@ -185,6 +193,12 @@ public final class TinkKeysetKekProvider implements KekProvider {
     @Override
     public String uri() {
       return uri;
+    }
+
+    /** The file the key is read from. */
+    @Override
+    public String identity() {
+      return "keyset file " + file.toAbsolutePath();
     }
 
     @Override

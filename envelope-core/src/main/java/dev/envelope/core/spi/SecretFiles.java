@@ -67,6 +67,50 @@ public final class SecretFiles {
     }
   }
 
+  /**
+   * Describes a KEK kept in a key file, without reading the key: the file as its identity, its
+   * owner, permissions, size and modification time as details, and as problems a missing or
+   * unreadable file or one readable by group or others. The key state is {@code ENABLED} when this
+   * process can read the file, else {@code UNKNOWN}.
+   *
+   * @param kind what the file holds, for the identity ("AES-256 key file")
+   */
+  public static KekDescription describe(Path file, String kind) {
+    Path absolute = file.toAbsolutePath();
+    KekDescription.Builder d =
+        KekDescription.builder(kind + " " + absolute, "a file this process reads");
+    if (!Files.exists(absolute)) {
+      return d.problem("the file " + absolute + " does not exist").build();
+    }
+    try {
+      PosixFileAttributeView view =
+          Files.getFileAttributeView(absolute, PosixFileAttributeView.class);
+      if (view != null) {
+        var attributes = view.readAttributes();
+        d.detail("owner", attributes.owner().getName())
+            .detail("permissions", PosixFilePermissions.toString(attributes.permissions()))
+            .detail("bytes", Long.toString(attributes.size()))
+            .detail("modified", attributes.lastModifiedTime().toInstant().toString());
+        Set<PosixFilePermission> perms = attributes.permissions();
+        if (perms.contains(PosixFilePermission.GROUP_READ)
+            || perms.contains(PosixFilePermission.OTHERS_READ)) {
+          d.problem(
+              "the file is readable by group or others ("
+                  + PosixFilePermissions.toString(perms)
+                  + "); chmod 600 it");
+        }
+      }
+    } catch (IOException e) {
+      d.problem("cannot read the attributes of " + absolute + ": " + e.getClass().getSimpleName());
+    }
+    if (Files.isReadable(absolute)) {
+      d.confirmed(null).keyState(KekDescription.KeyState.ENABLED);
+    } else {
+      d.problem("this process cannot read " + absolute);
+    }
+    return d.build();
+  }
+
   private static void warnIfReadableByOthers(Path file) throws IOException {
     PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
     if (view == null) {
