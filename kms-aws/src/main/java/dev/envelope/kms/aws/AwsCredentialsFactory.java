@@ -40,6 +40,56 @@ final class AwsCredentialsFactory {
   /** The provider and what must be closed with it (STS clients, refresh threads). */
   record Credentials(AwsCredentialsProvider provider, List<SdkAutoCloseable> resources) {}
 
+  /**
+   * Who the configured credentials are, without a call: the principal (a role ARN, or what the
+   * source yields) and how it is obtained. Names and file paths only: never a token or key.
+   */
+  record Identity(String principal, String source) {}
+
+  /** The identity the settings and environment configure (not yet confirmed by STS). */
+  static Identity identity(AwsSettings settings, UnaryOperator<String> environment) {
+    Identity base =
+        switch (settings.credentials()) {
+          case "web-identity" ->
+              new Identity(
+                  settings.roleArn().orElseGet(() -> orUnset(environment.apply("AWS_ROLE_ARN"))),
+                  "IRSA web identity token "
+                      + settings
+                          .webIdentityTokenFile()
+                          .orElseGet(
+                              () -> orUnset(environment.apply("AWS_WEB_IDENTITY_TOKEN_FILE"))));
+          case "pod-identity" ->
+              new Identity(
+                  "the role of this pod's EKS Pod Identity association",
+                  "EKS Pod Identity agent "
+                      + orUnset(
+                          setting(
+                              environment,
+                              "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                              "aws.containerCredentialsFullUri")));
+          case "static" ->
+              // The access key id is an identifier (CloudTrail logs it); the secret is never read
+              // here.
+              new Identity(
+                  "access key " + orUnset(environment.apply("AWS_ACCESS_KEY_ID")),
+                  "static access keys from the environment (long-lived; prefer workload identity)");
+          default ->
+              new Identity("whatever the SDK's default chain finds", "the SDK default chain");
+        };
+    return settings
+        .assumeRoleArn()
+        .map(
+            role ->
+                new Identity(
+                    role,
+                    "AssumeRole " + role + " with " + base.source() + " as " + base.principal()))
+        .orElse(base);
+  }
+
+  private static String orUnset(String value) {
+    return value == null ? "(not set)" : value;
+  }
+
   private AwsCredentialsFactory() {}
 
   static Credentials create(

@@ -2,6 +2,7 @@ package dev.envelope.kms.aws;
 
 import dev.envelope.core.KeyUnavailableException;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekDescription;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.ProviderSettings;
@@ -76,10 +77,86 @@ public final class AwsKmsKekProvider implements KekProvider {
     return clients.open(
         List.of(config, stsRegion),
         () -> new KmsClients(config, environment, stsRegion),
-        (shared, release) -> open(uri, call, shared.kms(call.region()), release));
+        (shared, release) ->
+            open(uri, call, shared.kms(call.region()), shared.identity().principal(), release));
   }
 
-  private static Kek open(String uri, KmsKeyArn call, KmsClient kms, Runnable release) {
+  /**
+   * Who this cluster calls the key as (the configured identity, confirmed with STS {@code
+   * GetCallerIdentity}), the endpoint and region, and the key's state and spec from {@code
+   * DescribeKey}: works for a disabled key or a denied principal, which {@link #open} refuses.
+   */
+  @Override
+  public KekDescription describe(String uri, ProviderSettings settings) {
+    KmsKeyArn arn;
+    AwsSettings config;
+    try {
+      arn = KmsKeyArn.parse(uri);
+      config = AwsSettings.from(settings);
+    } catch (RuntimeException e) {
+      return KekDescription.unknown("invalid URI or settings: " + e.getMessage());
+    }
+    KmsKeyArn call = arn.inRegion(config.region().orElse(null));
+    String stsRegion = config.region().orElse(call.region());
+    AwsCredentialsFactory.Identity configured = AwsCredentialsFactory.identity(config, environment);
+    KekDescription.Builder d =
+        KekDescription.builder(configured.principal(), configured.source()).region(call.region());
+    SharedClients.Lease<KmsClients> lease;
+    try {
+      lease =
+          clients.acquire(
+              List.of(config, stsRegion), () -> new KmsClients(config, environment, stsRegion));
+    } catch (RuntimeException e) {
+      return d.problem("cannot build the AWS clients: " + e.getMessage()).build();
+    }
+    try {
+      KmsClients shared = lease.clients();
+      d.endpoint(shared.endpoint(call.region()));
+      try {
+        d.confirmed(shared.callerArn());
+      } catch (SdkException e) {
+        d.problem(
+            KmsErrors.map(KmsCall.lookup("AWS STS", uri, "GetCallerIdentity"), e).getMessage());
+      }
+      try {
+        KeyMetadata meta =
+            shared.kms(call.region()).describeKey(r -> r.keyId(call.toString())).keyMetadata();
+        d.keyState(state(meta.keyState()))
+            .keySpec(meta.keySpecAsString())
+            .detail("keyState", meta.keyStateAsString())
+            .detail("keyUsage", meta.keyUsageAsString())
+            .detail("keyManager", meta.keyManagerAsString())
+            .detail("multiRegion", String.valueOf(Boolean.TRUE.equals(meta.multiRegion())));
+        if (meta.deletionDate() != null) {
+          d.detail("deletionDate", meta.deletionDate().toString());
+        }
+        if (call.isAlias()) {
+          d.detail("resolvedKey", meta.arn());
+        }
+      } catch (SdkException e) {
+        d.problem(
+            KmsErrors.map(KmsCall.lookup(KmsErrors.SERVICE, uri, "DescribeKey"), e).getMessage());
+      }
+    } finally {
+      lease.release();
+    }
+    return d.build();
+  }
+
+  private static KekDescription.KeyState state(KeyState state) {
+    if (state == null) {
+      return KekDescription.KeyState.UNKNOWN;
+    }
+    return switch (state) {
+      case ENABLED -> KekDescription.KeyState.ENABLED;
+      case DISABLED -> KekDescription.KeyState.DISABLED;
+      case PENDING_DELETION, PENDING_REPLICA_DELETION -> KekDescription.KeyState.PENDING_DELETION;
+      default -> KekDescription.KeyState.UNKNOWN; // PendingImport, Unavailable, Creating, Updating
+    };
+  }
+
+  private static Kek open(
+      String uri, KmsKeyArn call, KmsClient kms, String identity, Runnable release) {
     KeyMetadata meta;
     try {
       meta = kms.describeKey(r -> r.keyId(call.toString())).keyMetadata();
@@ -100,12 +177,12 @@ public final class AwsKmsKekProvider implements KekProvider {
           false);
     }
     if (meta.keySpec() == KeySpec.SYMMETRIC_DEFAULT) {
-      return new SymmetricKmsKek(uri, call, kms, release);
+      return new SymmetricKmsKek(uri, call, kms, identity, release);
     }
     if (meta.keySpecAsString().startsWith("RSA_")) {
       // Pin the key itself, not an alias that may be re-pointed later.
       KmsKeyArn own = call.isAlias() ? KmsKeyArn.parse(KmsKeyArn.PREFIX + meta.arn()) : call;
-      return RsaKmsKek.open(uri, own, kms, release);
+      return RsaKmsKek.open(uri, own, kms, identity, release);
     }
     throw new KeyUnavailableException(
         "AWS KMS KEK "

@@ -39,6 +39,8 @@ final class KmsErrors {
 
   static EnvelopeException map(KmsCall call, SdkException e) {
     if (e instanceof AwsServiceException aws) {
+      // The request id of a refused call, for the audit trail: CloudTrail logs refusals too.
+      dev.envelope.core.spi.CallReference.record(aws.requestId());
       String code = aws.awsErrorDetails() == null ? "unknown" : aws.awsErrorDetails().errorCode();
       String service = aws.awsErrorDetails() == null ? "AWS" : aws.awsErrorDetails().serviceName();
       String message = aws.awsErrorDetails() == null ? null : aws.awsErrorDetails().errorMessage();

@@ -33,9 +33,17 @@ final class RsaKmsKek implements Kek {
   private final Runnable onClose;
   private final CloseOnce closed;
 
+  private final String identity;
+
   private RsaKmsKek(
-      String uri, KmsKeyArn key, KmsClient kms, RSAPublicKey publicKey, Runnable onClose) {
+      String uri,
+      KmsKeyArn key,
+      KmsClient kms,
+      RSAPublicKey publicKey,
+      String identity,
+      Runnable onClose) {
     this.uri = uri;
+    this.identity = identity;
     this.key = key;
     this.kms = kms;
     this.publicKey = publicKey;
@@ -48,7 +56,8 @@ final class RsaKmsKek implements Kek {
    *
    * @param key the key's own ARN (an alias resolved by DescribeKey, so unwrap pins the key)
    */
-  static RsaKmsKek open(String uri, KmsKeyArn key, KmsClient kms, Runnable onClose) {
+  static RsaKmsKek open(
+      String uri, KmsKeyArn key, KmsClient kms, String identity, Runnable onClose) {
     GetPublicKeyResponse answer;
     try {
       answer = kms.getPublicKey(r -> r.keyId(key.toString()));
@@ -65,11 +74,17 @@ final class RsaKmsKek implements Kek {
     }
     try {
       return new RsaKmsKek(
-          uri, key, kms, RsaOaep256.publicKey(answer.publicKey().asByteArray()), onClose);
+          uri, key, kms, RsaOaep256.publicKey(answer.publicKey().asByteArray()), identity, onClose);
     } catch (IllegalArgumentException e) {
       throw new KeyUnavailableException(
           "AWS KMS KEK " + uri + ": GetPublicKey's key: " + e.getMessage(), false, e);
     }
+  }
+
+  /** Who unwraps (Decrypt); wrapping uses the public key and no identity. */
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override
@@ -110,6 +125,7 @@ final class RsaKmsKek implements Kek {
     } catch (SdkException e) {
       throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
+    dev.envelope.core.spi.CallReference.record(answer.responseMetadata().requestId());
     byte[] dek = answer.plaintext().asByteArray();
     if (!key.matches(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);

@@ -2,6 +2,7 @@ package dev.envelope.kms.aws;
 
 import dev.envelope.core.AuthenticationException;
 import dev.envelope.core.KeyUnavailableException;
+import dev.envelope.core.spi.CallReference;
 import dev.envelope.core.spi.CloseOnce;
 import dev.envelope.core.spi.Kek;
 import dev.envelope.core.spi.KmsCall;
@@ -30,12 +31,14 @@ final class SymmetricKmsKek implements Kek {
   private final KmsClient kms;
   private final Runnable onClose;
   private final CloseOnce closed;
+  private final String identity;
 
   /**
    * @param key the key to call: the policy's ARN, or its replica in this cluster's region
    */
-  SymmetricKmsKek(String uri, KmsKeyArn key, KmsClient kms, Runnable onClose) {
+  SymmetricKmsKek(String uri, KmsKeyArn key, KmsClient kms, String identity, Runnable onClose) {
     this.uri = uri;
+    this.identity = identity;
     this.key = key;
     this.kms = kms;
     this.onClose = onClose;
@@ -45,6 +48,11 @@ final class SymmetricKmsKek implements Kek {
   @Override
   public dev.envelope.core.spi.KeyRotation rotation() {
     return KmsRotation.of(kms, key.toString(), true);
+  }
+
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override
@@ -73,6 +81,7 @@ final class SymmetricKmsKek implements Kek {
     } finally {
       Arrays.fill(dek, (byte) 0);
     }
+    CallReference.record(answer.responseMetadata().requestId());
     if (!answers(answer.keyId())) {
       throw new KeyUnavailableException(
           "AWS KMS KEK " + uri + ": Encrypt answered for key " + answer.keyId() + ", not " + key,
@@ -100,6 +109,7 @@ final class SymmetricKmsKek implements Kek {
     } catch (SdkException e) {
       throw KmsErrors.map(KmsCall.unwrap(KmsErrors.SERVICE, uri, "Decrypt"), e);
     }
+    CallReference.record(answer.responseMetadata().requestId());
     byte[] dek = answer.plaintext().asByteArray();
     if (!answers(answer.keyId()) || dek.length != DATA_KEY_BYTES) {
       Arrays.fill(dek, (byte) 0);

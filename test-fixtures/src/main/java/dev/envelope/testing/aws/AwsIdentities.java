@@ -46,6 +46,11 @@ public final class AwsIdentities {
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Credentials> byAccessKey = new ConcurrentHashMap<>();
 
+  /** Every credential issued so far (for tests that look for secrets in outputs). */
+  public java.util.Collection<Credentials> issued() {
+    return java.util.List.copyOf(byAccessKey.values());
+  }
+
   /** Long-term keys ({@code AKIA…}) of the IAM user {@code name}. */
   public Credentials addUser(String name) {
     Credentials c =

@@ -55,9 +55,18 @@ public final class FakeAwsKms implements AutoCloseable {
       new OAEPParameterSpec(
           "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
-  /** One call the fake answered (or refused). */
+  /**
+   * One call the fake answered (or refused).
+   *
+   * @param requestId the {@code x-amzn-RequestId} it answered with, as CloudTrail records it
+   */
   public record Call(
-      String operation, String region, String principalArn, String keyId, String outcome) {}
+      String operation,
+      String region,
+      String principalArn,
+      String keyId,
+      String outcome,
+      String requestId) {}
 
   private static final class Key {
     final String id;
@@ -65,6 +74,7 @@ public final class FakeAwsKms implements AutoCloseable {
     final KeyPair rsa;
     final boolean multiRegion;
     volatile boolean enabled = true;
+    volatile java.time.Instant deletionDate; // non-null: PendingDeletion
     volatile String allowedPrincipalPrefix;
     volatile java.time.Instant created = java.time.Instant.now();
     volatile Integer rotationPeriodDays; // null: automatic rotation off
@@ -163,6 +173,11 @@ public final class FakeAwsKms implements AutoCloseable {
   }
 
   /** Disables (or re-enables) a key in every region. */
+  /** As ScheduleKeyDeletion: the key is PendingDeletion until {@code when}, unusable meanwhile. */
+  public void scheduleDeletion(String keyArn, java.time.Instant when) {
+    keys.get(keyArn).deletionDate = when;
+  }
+
   public void setEnabled(String keyArn, boolean enabled) {
     keys.get(keyArn).enabled = enabled;
   }
@@ -215,13 +230,22 @@ public final class FakeAwsKms implements AutoCloseable {
         target != null && target.startsWith("TrentService.")
             ? target.substring("TrentService.".length())
             : String.valueOf(target);
+    // Every answer, success or error, carries a request id (CloudTrail's requestID).
+    String requestId = UUID.randomUUID().toString();
+    exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
     Fault fault;
     synchronized (this) {
       fault = faults.poll();
     }
     if (fault != null) {
       calls.add(
-          new Call(operation, null, null, null, fault.hang() != null ? "hang" : fault.code()));
+          new Call(
+              operation,
+              null,
+              null,
+              null,
+              fault.hang() != null ? "hang" : fault.code(),
+              requestId));
       if (fault.hang() != null) {
         LoopbackServer.hang(fault.hang());
       }
@@ -230,7 +254,7 @@ public final class FakeAwsKms implements AutoCloseable {
     }
     AwsIdentities.Caller caller = identities.authenticate(exchange, body, "kms");
     if (!caller.ok()) {
-      calls.add(new Call(operation, null, null, null, caller.errorCode()));
+      calls.add(new Call(operation, null, null, null, caller.errorCode(), requestId));
       error(exchange, 400, caller.errorCode(), caller.error());
       return;
     }
@@ -246,7 +270,7 @@ public final class FakeAwsKms implements AutoCloseable {
       error(exchange, 400, "SerializationException", "malformed JSON");
       return;
     }
-    Request r = new Request(exchange, operation, caller, request);
+    Request r = new Request(exchange, operation, caller, request, requestId);
     try {
       switch (operation) {
         case "Encrypt" -> encrypt(r);
@@ -268,10 +292,17 @@ public final class FakeAwsKms implements AutoCloseable {
     final String operation;
     final AwsIdentities.Caller caller;
     final JsonNode body;
+    final String requestId;
     String keyArn;
 
-    Request(HttpExchange exchange, String operation, AwsIdentities.Caller caller, JsonNode body) {
+    Request(
+        HttpExchange exchange,
+        String operation,
+        AwsIdentities.Caller caller,
+        JsonNode body,
+        String requestId) {
       this.exchange = exchange;
+      this.requestId = requestId;
       this.operation = operation;
       this.caller = caller;
       this.body = body;
@@ -297,7 +328,12 @@ public final class FakeAwsKms implements AutoCloseable {
     void record(String outcome) {
       calls.add(
           new Call(
-              operation, caller.region(), caller.credentials().principalArn(), keyArn, outcome));
+              operation,
+              caller.region(),
+              caller.credentials().principalArn(),
+              keyArn,
+              outcome,
+              requestId));
     }
 
     void answer(ObjectNode response) throws IOException {
@@ -353,6 +389,9 @@ public final class FakeAwsKms implements AutoCloseable {
               + " because no resource-based policy allows the kms:"
               + r.operation
               + " action");
+    }
+    if (requireEnabled && key.deletionDate != null) {
+      throw new KmsError(400, "KMSInvalidStateException", arn + " is pending deletion.");
     }
     if (requireEnabled && !key.enabled) {
       throw new KmsError(400, "DisabledException", arn + " is disabled.");
@@ -477,12 +516,18 @@ public final class FakeAwsKms implements AutoCloseable {
             .put("AWSAccountId", AwsIdentities.ACCOUNT)
             .put("KeyId", key.id)
             .put("Arn", arn)
-            .put("Enabled", key.enabled)
-            .put("KeyState", key.enabled ? "Enabled" : "Disabled")
+            .put("Enabled", key.enabled && key.deletionDate == null)
+            .put(
+                "KeyState",
+                key.deletionDate != null ? "PendingDeletion" : key.enabled ? "Enabled" : "Disabled")
             .put("KeyUsage", "ENCRYPT_DECRYPT")
             .put("KeySpec", key.aes != null ? "SYMMETRIC_DEFAULT" : "RSA_3072")
             .put("MultiRegion", key.multiRegion)
             .put("CreationDate", epoch(key.created));
+    if (key.deletionDate != null) {
+      meta.put("DeletionDate", epoch(key.deletionDate));
+    }
+    meta.put("KeyManager", "CUSTOMER").put("Origin", "AWS_KMS");
     meta.putArray("EncryptionAlgorithms")
         .add(key.aes != null ? "SYMMETRIC_DEFAULT" : "RSAES_OAEP_SHA_256");
     ObjectNode out = JSON.createObjectNode();

@@ -75,6 +75,34 @@ public final class FakeSts implements AutoCloseable {
       error(exchange, call, 400, "InvalidAction", "Version must be 2011-06-15");
       return;
     }
+    if ("GetCallerIdentity".equals(action)) {
+      // Signed by the caller; needs no permission, and tells who the credentials belong to.
+      AwsIdentities.Caller caller = identities.authenticate(exchange, body, "sts");
+      if (!caller.ok()) {
+        error(exchange, call, 403, caller.errorCode(), caller.error());
+        return;
+      }
+      String arn = caller.credentials().principalArn();
+      calls.add("GetCallerIdentity " + arn + " -> ok");
+      LoopbackServer.respond(
+          exchange,
+          200,
+          "text/xml",
+          "<GetCallerIdentityResponse xmlns=\""
+              + NS
+              + "\"><GetCallerIdentityResult><Arn>"
+              + arn
+              + "</Arn><UserId>AROA"
+              + Integer.toHexString(arn.hashCode()).toUpperCase(java.util.Locale.ROOT)
+              + ":"
+              + arn.substring(arn.lastIndexOf('/') + 1)
+              + "</UserId><Account>"
+              + AwsIdentities.ACCOUNT
+              + "</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>"
+              + UUID.randomUUID()
+              + "</RequestId></ResponseMetadata></GetCallerIdentityResponse>");
+      return;
+    }
     if (session.isEmpty()) {
       error(exchange, call, 400, "ValidationError", "RoleSessionName is required");
       return;
