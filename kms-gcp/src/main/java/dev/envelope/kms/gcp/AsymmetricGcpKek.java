@@ -39,17 +39,24 @@ final class AsymmetricGcpKek implements Kek {
   private final RSAPublicKey publicKey;
   private final Runnable onClose;
   private final CloseOnce closed;
+  private final String identity;
 
   private AsymmetricGcpKek(
-      GcpKeyName key, KeyManagementServiceClient kms, RSAPublicKey publicKey, Runnable onClose) {
+      GcpKeyName key,
+      KeyManagementServiceClient kms,
+      RSAPublicKey publicKey,
+      String identity,
+      Runnable onClose) {
     this.key = key;
+    this.identity = identity;
     this.kms = kms;
     this.publicKey = publicKey;
     this.onClose = onClose;
     this.closed = new CloseOnce(key.uri());
   }
 
-  static AsymmetricGcpKek open(GcpKeyName key, KeyManagementServiceClient kms, Runnable onClose) {
+  static AsymmetricGcpKek open(
+      GcpKeyName key, KeyManagementServiceClient kms, String identity, Runnable onClose) {
     PublicKey answer;
     try {
       answer = kms.getPublicKey(key.resource());
@@ -82,7 +89,7 @@ final class AsymmetricGcpKek implements Kek {
     try {
       String base64 = answer.getPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
       return new AsymmetricGcpKek(
-          key, kms, RsaOaep256.publicKey(Base64.getDecoder().decode(base64)), onClose);
+          key, kms, RsaOaep256.publicKey(Base64.getDecoder().decode(base64)), identity, onClose);
     } catch (IllegalArgumentException e) {
       throw new KeyUnavailableException(
           "Cloud KMS KEK " + key.uri() + ": GetPublicKey's PEM: " + e.getMessage(), false, e);
@@ -92,6 +99,11 @@ final class AsymmetricGcpKek implements Kek {
   @Override
   public dev.envelope.core.spi.KeyRotation rotation() {
     return GcpRotation.of(kms, key);
+  }
+
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override

@@ -37,13 +37,18 @@ final class GcpClients {
       java.util.Set.of(StatusCode.Code.UNAVAILABLE, StatusCode.Code.RESOURCE_EXHAUSTED);
 
   private final KeyManagementServiceClient client;
+  private final GoogleCredentials credentials;
+  private final GcpIdentity identity;
+  private final String endpoint;
 
   /**
    * @param channels for tests: the gRPC channel to use instead of the endpoint's (null in
    *     production)
    */
   GcpClients(GcpSettings settings, Function<GcpSettings, TransportChannelProvider> channels) {
-    GoogleCredentials credentials = credentials(settings);
+    this.credentials = credentials(settings);
+    this.identity = GcpIdentity.of(settings);
+    this.endpoint = settings.endpoint().orElse(KeyManagementServiceSettings.getDefaultEndpoint());
     try {
       KeyManagementServiceSettings.Builder b =
           KeyManagementServiceSettings.newBuilder()
@@ -133,6 +138,24 @@ final class GcpClients {
 
   KeyManagementServiceClient client() {
     return client;
+  }
+
+  GcpIdentity identity() {
+    return identity;
+  }
+
+  String endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * Confirms the credentials by obtaining an access token (the token exchange with Google's STS for
+   * workload identity federation). The token is not kept here.
+   *
+   * @throws IOException if no token could be had
+   */
+  void confirm() throws IOException {
+    credentials.refresh();
   }
 
   void close() {

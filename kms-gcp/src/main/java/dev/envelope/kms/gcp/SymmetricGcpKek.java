@@ -28,9 +28,12 @@ final class SymmetricGcpKek implements Kek {
   private final KeyManagementServiceClient kms;
   private final Runnable onClose;
   private final CloseOnce closed;
+  private final String identity;
 
-  SymmetricGcpKek(GcpKeyName key, KeyManagementServiceClient kms, Runnable onClose) {
+  SymmetricGcpKek(
+      GcpKeyName key, KeyManagementServiceClient kms, String identity, Runnable onClose) {
     this.key = key;
+    this.identity = identity;
     this.kms = kms;
     this.onClose = onClose;
     this.closed = new CloseOnce(key.uri());
@@ -39,6 +42,11 @@ final class SymmetricGcpKek implements Kek {
   @Override
   public dev.envelope.core.spi.KeyRotation rotation() {
     return GcpRotation.of(kms, key);
+  }
+
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override
@@ -82,6 +90,8 @@ final class SymmetricGcpKek implements Kek {
               + " checks failed (request or response corrupted in transit)",
           true);
     }
+    // The key version that answered: what Cloud Audit Logs name as the resource of this call.
+    dev.envelope.core.spi.CallReference.record(answer.getName());
     if (!answer.getName().startsWith(key.resource() + "/cryptoKeyVersions/")) {
       throw new KeyUnavailableException(
           "Cloud KMS KEK " + key.uri() + ": Encrypt answered for " + answer.getName(), false);

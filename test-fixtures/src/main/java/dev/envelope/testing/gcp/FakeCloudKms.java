@@ -85,6 +85,7 @@ public final class FakeCloudKms implements AutoCloseable {
     final byte[] aes;
     final KeyPair rsa;
     volatile boolean enabled = true;
+    volatile boolean destroyScheduled;
     volatile java.time.Instant created = java.time.Instant.now();
 
     Version(byte[] aes, KeyPair rsa) {
@@ -245,6 +246,16 @@ public final class FakeCloudKms implements AutoCloseable {
             .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length())))
             .enabled =
         enabled;
+  }
+
+  /** As DestroyCryptoKeyVersion: the version is DESTROY_SCHEDULED, unusable meanwhile. */
+  public void scheduleDestroy(String versionName) {
+    int at = versionName.indexOf("/cryptoKeyVersions/");
+    keys.get(versionName.substring(0, at))
+            .versions
+            .get(Integer.parseInt(versionName.substring(at + "/cryptoKeyVersions/".length())))
+            .destroyScheduled =
+        true;
   }
 
   /** Automatic rotation every {@code period} (null: off), next at {@code next}. */
@@ -474,9 +485,12 @@ public final class FakeCloudKms implements AutoCloseable {
     return com.google.cloud.kms.v1.CryptoKeyVersion.newBuilder()
         .setName(name)
         .setState(
-            v.enabled
-                ? com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.ENABLED
-                : com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.DISABLED)
+            v.destroyScheduled
+                ? com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.DESTROY_SCHEDULED
+                : v.enabled
+                    ? com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.ENABLED
+                    : com.google.cloud.kms.v1.CryptoKeyVersion.CryptoKeyVersionState.DISABLED)
+        .setProtectionLevel(com.google.cloud.kms.v1.ProtectionLevel.SOFTWARE)
         .setAlgorithm(
             v.aes != null
                 ? CryptoKeyVersionAlgorithm.GOOGLE_SYMMETRIC_ENCRYPTION
@@ -540,7 +554,7 @@ public final class FakeCloudKms implements AutoCloseable {
 
   private static Version enabled(CryptoKey key, String resource, int number) {
     Version version = key.versions.get(number);
-    if (!version.enabled) {
+    if (!version.enabled || version.destroyScheduled) {
       throw Status.FAILED_PRECONDITION
           .withDescription(
               "The request cannot be fulfilled. Resource "

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +53,25 @@ public final class FakeGoogleSts implements AutoCloseable {
     return accessToken == null ? null : tokens.get(accessToken);
   }
 
+  /** The {@code sub} claim of a JWT subject token, or a stand-in for an opaque one. */
+  private static String subjectOf(String token) {
+    String[] parts = token.strip().split("\\.");
+    if (parts.length == 3) {
+      try {
+        String sub =
+            JSON.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]))
+                .path("sub")
+                .asText(null);
+        if (sub != null) {
+          return sub;
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        // opaque
+      }
+    }
+    return "opaque-" + Integer.toHexString(token.hashCode());
+  }
+
   /** Each exchange as {@code "audience -> outcome"}. */
   public List<String> calls() {
     return List.copyOf(calls);
@@ -80,11 +98,14 @@ public final class FakeGoogleSts implements AutoCloseable {
     byte[] raw = new byte[24];
     random.nextBytes(raw);
     String token = "ya29.fake-federated." + HexFormat.of().formatHex(raw);
+    // As Google names a federated identity: the pool (not its provider) and the token's subject.
     String principal =
         "principal://iam.googleapis.com/"
-            + audience.replaceFirst("^//iam.googleapis.com/", "")
+            + audience
+                .replaceFirst("^//iam.googleapis.com/", "")
+                .replaceFirst("/providers/[^/]+$", "")
             + "/subject/"
-            + Instant.now().getEpochSecond();
+            + subjectOf(subject);
     tokens.put(token, principal);
     calls.add(audience + " -> ok");
     LoopbackServer.respond(
