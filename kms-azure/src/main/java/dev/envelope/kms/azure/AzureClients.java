@@ -36,8 +36,11 @@ final class AzureClients {
   private final ConcurrentHashMap<String, CryptographyClient> cryptoClients =
       new ConcurrentHashMap<>();
 
+  private final AzureIdentity identity;
+
   AzureClients(AzureSettings settings, UnaryOperator<String> environment) {
     this.settings = settings;
+    this.identity = AzureIdentity.of(settings, environment);
     this.http =
         new JdkHttpClientBuilder()
             .connectionTimeout(settings.connectTimeout())
@@ -156,12 +159,29 @@ final class AzureClients {
                   .keyIdentifier(id)
                   .credential(credential)
                   .httpClient(http)
-                  .retryOptions(retry);
+                  .retryOptions(retry)
+                  .addPolicy(new RequestIdRecorder());
           if (!settings.verifyChallengeResource()) {
             b.disableChallengeResourceVerification();
           }
           return b.buildClient();
         });
+  }
+
+  AzureIdentity identity() {
+    return identity;
+  }
+
+  /**
+   * Confirms the credential by getting a Key Vault token from Entra ID (the federated token
+   * exchange for workload identity); the token is not kept here.
+   *
+   * @throws RuntimeException as the Azure SDK reports a failed authentication
+   */
+  void confirm() {
+    credential.getTokenSync(
+        new com.azure.core.credential.TokenRequestContext()
+            .addScopes("https://vault.azure.net/.default"));
   }
 
   void close() {

@@ -1,7 +1,12 @@
 package dev.envelope.kms.azure;
 
+import com.azure.security.keyvault.keys.KeyClient;
+import com.azure.security.keyvault.keys.models.KeyProperties;
+import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekDescription;
 import dev.envelope.core.spi.KekProvider;
+import dev.envelope.core.spi.KmsCall;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SharedClients;
 import java.util.Set;
@@ -61,6 +66,80 @@ public final class AzureKeyVaultKekProvider implements KekProvider {
         config,
         () -> new AzureClients(config, environment),
         (shared, release) -> KeyVaultKek.open(key, shared, release));
+  }
+
+  /**
+   * Who this cluster calls Key Vault as (client id and tenant; confirmed by getting a token from
+   * Entra ID), the vault, and the key version's state and type: works for a disabled key, which
+   * {@link #open} refuses.
+   */
+  @Override
+  public KekDescription describe(String uri, ProviderSettings settings) {
+    KeyVaultKeyUri key;
+    AzureSettings config;
+    try {
+      key = KeyVaultKeyUri.parse(uri);
+      config = AzureSettings.from(settings);
+    } catch (RuntimeException e) {
+      return KekDescription.unknown("invalid URI or settings: " + e.getMessage());
+    }
+    AzureIdentity identity = AzureIdentity.of(config, environment);
+    KekDescription.Builder d = KekDescription.builder(identity.principal(), identity.source());
+    SharedClients.Lease<AzureClients> lease;
+    try {
+      lease = clients.acquire(config, () -> new AzureClients(config, environment));
+    } catch (RuntimeException e) {
+      return d.problem("cannot build the Azure clients: " + e.getMessage()).build();
+    }
+    try {
+      AzureClients shared = lease.clients();
+      d.endpoint(shared.base(key));
+      try {
+        shared.confirm();
+        d.confirmed(null);
+      } catch (RuntimeException e) {
+        d.problem(
+            "no Key Vault token from Entra ID: "
+                + e.getClass().getSimpleName()
+                + ": "
+                + KmsCall.shorten(e.getMessage()));
+      }
+      try {
+        KeyClient keys = shared.keys(key);
+        KeyVaultKey found =
+            key.version()
+                .map(v -> keys.getKey(key.name(), v))
+                .orElseGet(() -> keys.getKey(key.name()));
+        KeyProperties p = found.getProperties();
+        boolean enabled = Boolean.TRUE.equals(p.isEnabled());
+        boolean expired =
+            p.getExpiresOn() != null
+                && p.getExpiresOn().toInstant().isBefore(java.time.Instant.now());
+        d.keyState(
+                enabled && !expired
+                    ? KekDescription.KeyState.ENABLED
+                    : KekDescription.KeyState.DISABLED)
+            .keySpec(
+                found.getKeyType()
+                    + (found.getKey().getN() != null
+                        ? " " + (found.getKey().getN().length * 8)
+                        : ""))
+            .detail("version", p.getVersion())
+            .detail("enabled", String.valueOf(enabled))
+            .detail("operations", String.valueOf(found.getKeyOperations()))
+            .detail("recoveryLevel", p.getRecoveryLevel() == null ? null : p.getRecoveryLevel());
+        if (p.getExpiresOn() != null) {
+          d.detail("expires", p.getExpiresOn().toInstant().toString());
+        }
+      } catch (RuntimeException e) {
+        d.problem(
+            KeyVaultErrors.map(KmsCall.lookup(KeyVaultErrors.SERVICE, uri, "get key"), e)
+                .getMessage());
+      }
+    } finally {
+      lease.release();
+    }
+    return d.build();
   }
 
   @Override

@@ -115,6 +115,11 @@ final class KeyVaultKek implements Kek {
   }
 
   @Override
+  public String identity() {
+    return clients.identity().principal();
+  }
+
+  @Override
   public dev.envelope.core.spi.KeyRotation rotation() {
     return KeyVaultRotation.of(clients.keys(key), key.name(), wrapVersion);
   }

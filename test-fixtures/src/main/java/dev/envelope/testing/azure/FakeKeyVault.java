@@ -45,7 +45,12 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class FakeKeyVault implements AutoCloseable {
   /** One request and its outcome; {@code clientId} is whose token it carried. */
-  public record Call(String method, String path, String clientId, int status) {}
+  /**
+   * One request the fake answered.
+   *
+   * @param requestId the {@code x-ms-request-id} it answered with (Key Vault's audit log field)
+   */
+  public record Call(String method, String path, String clientId, int status, String requestId) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final OAEPParameterSpec OAEP_SHA256 =
@@ -86,6 +91,8 @@ public final class FakeKeyVault implements AutoCloseable {
    * @param vaultHost the name the vault answers to in key ids, e.g. {@code
    *     payments.vault.azure.net} or {@code payments.managedhsm.azure.net}
    */
+  private final Map<String, String> allowedClient = new java.util.concurrent.ConcurrentHashMap<>();
+
   public FakeKeyVault(SelfSignedTls tls, FakeEntraId entra, String vaultHost) {
     this.entra = entra;
     this.vaultHost = vaultHost;
@@ -144,6 +151,11 @@ public final class FakeKeyVault implements AutoCloseable {
     }
   }
 
+  /** Azure RBAC: only the application {@code clientId} may use key {@code name}. */
+  public void allowOnly(String name, String clientId) {
+    allowedClient.put(name, clientId);
+  }
+
   public void setEnabled(String name, String version, boolean enabled) {
     keys.get(name).get(version).enabled = enabled;
   }
@@ -180,13 +192,16 @@ public final class FakeKeyVault implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getPath();
+    // Every answer carries the service's request id, as Key Vault's AuditEvent logs record it.
+    String requestId = java.util.UUID.randomUUID().toString();
+    exchange.getResponseHeaders().set("x-ms-request-id", requestId);
     byte[] body = LoopbackServer.body(exchange, 64 * 1024);
     Fault fault;
     synchronized (this) {
       fault = faults.poll();
     }
     if (fault != null) {
-      calls.add(new Call(method, path, null, fault.status()));
+      calls.add(new Call(method, path, null, fault.status(), requestId));
       if (fault.hang() != null) {
         LoopbackServer.hang(fault.hang());
       }
@@ -200,7 +215,7 @@ public final class FakeKeyVault implements AutoCloseable {
     }
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     if (authorization == null || !authorization.startsWith("Bearer ")) {
-      calls.add(new Call(method, path, null, 401));
+      calls.add(new Call(method, path, null, 401, requestId));
       exchange
           .getResponseHeaders()
           .set(
@@ -217,7 +232,7 @@ public final class FakeKeyVault implements AutoCloseable {
     }
     FakeEntraId.Token token = entra.validate(authorization.substring("Bearer ".length()));
     if (token == null || !token.resource().equals(resource)) {
-      calls.add(new Call(method, path, null, 401));
+      calls.add(new Call(method, path, null, 401, requestId));
       error(exchange, 401, "Unauthorized", "AKV10022: Invalid audience or token.");
       return;
     }
@@ -228,6 +243,25 @@ public final class FakeKeyVault implements AutoCloseable {
       return;
     }
     LinkedHashMap<String, Version> versions = keys.get(parts[2]);
+    String allowed = allowedClient.get(parts[2]);
+    if (allowed != null && !allowed.equals(token.clientId())) {
+      reply(
+          exchange,
+          method,
+          path,
+          token,
+          403,
+          errorBody(
+              "Forbidden",
+              "Caller is not authorized to perform action on resource. Caller: appid="
+                  + token.clientId()
+                  + "; Action: 'Microsoft.KeyVault/vaults/keys/"
+                  + (parts.length == 5 ? parts[4].replace("key", "") + "/action" : "read")
+                  + "'; Resource: '"
+                  + parts[2]
+                  + "'"));
+      return;
+    }
     if (method.equals("GET") && parts.length == 4 && parts[3].equals("rotationpolicy")) {
       if (versions == null) {
         reply(
@@ -415,7 +449,13 @@ public final class FakeKeyVault implements AutoCloseable {
       int status,
       ObjectNode body)
       throws IOException {
-    calls.add(new Call(method, path, token.clientId(), status));
+    calls.add(
+        new Call(
+            method,
+            path,
+            token.clientId(),
+            status,
+            exchange.getResponseHeaders().getFirst("x-ms-request-id")));
     LoopbackServer.respond(exchange, status, "application/json; charset=utf-8", body.toString());
   }
 
