@@ -119,6 +119,31 @@ final class Pkcs11Kek implements Kek {
     return new Pkcs11Kek(where, pool, handle, onClose);
   }
 
+  /** Who a token's KEK calls run as: the token and the normal user role the PIN logs in to. */
+  static String identity(String label, long slot) {
+    return "PKCS#11 token '" + label + "' (slot " + slot + ") as CKU_USER";
+  }
+
+  @Override
+  public String identity() {
+    return identity(pool.label(), pool.slotId());
+  }
+
+  /** Adds the key object's type and protection to a description. */
+  void describeKey(dev.envelope.core.spi.KekDescription.Builder d) {
+    try {
+      AttributeVector a =
+          pool.call(
+              session ->
+                  session.getAttrValues(keyHandle, CKA_VALUE_LEN, CKA_EXTRACTABLE, CKA_SENSITIVE));
+      d.keySpec("AES-" + (a.valueLen() == null ? "?" : Integer.toString(a.valueLen() * 8)))
+          .detail("extractable", String.valueOf(a.extractable()))
+          .detail("sensitive", String.valueOf(a.sensitive()));
+    } catch (TokenException e) {
+      d.problem("reading the key's attributes failed: " + e.getMessage());
+    }
+  }
+
   private static long locate(Pkcs11Uri where, TokenPool pool) {
     AttributeVector template = AttributeVector.newAESSecretKey();
     where.objectLabel().ifPresent(template::label);

@@ -1,6 +1,7 @@
 package dev.envelope.kms.pkcs11;
 
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekDescription;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SharedClients;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.xipki.pkcs11.wrapper.PKCS11Module;
 import org.xipki.pkcs11.wrapper.Token;
+import org.xipki.pkcs11.wrapper.TokenException;
 
 /**
  * The {@code pkcs11://} KEKs: AES-256 keys held in an HSM (or any PKCS#11 token) that wrap data
@@ -69,6 +71,58 @@ public final class Pkcs11KekProvider implements KekProvider {
         config.poolKey(token.getSlot().getSlotID()),
         () -> TokenPool.open(config, token, where, environment),
         (pool, release) -> Pkcs11Kek.open(where, pool, config.requireNonExtractable(), release));
+  }
+
+  /**
+   * The token (label, slot, serial, model) and the library, the user the PIN logs in as (never the
+   * PIN), and the key object: a login and a lookup confirm both. A missing key or a refused PIN is
+   * a problem of the description.
+   */
+  @Override
+  public KekDescription describe(String uri, ProviderSettings settings) {
+    Pkcs11Uri where;
+    Pkcs11Settings config;
+    try {
+      where = Pkcs11Uri.parse(uri);
+      config = Pkcs11Settings.from(settings);
+    } catch (RuntimeException e) {
+      return KekDescription.unknown("invalid URI or settings: " + e.getMessage());
+    }
+    Token token;
+    try {
+      token =
+          Pkcs11Library.findToken(Pkcs11Library.module(config.library()), where, config.library());
+    } catch (RuntimeException e) {
+      return KekDescription.builder("unknown token", "PKCS#11 module " + config.library())
+          .problem(e.getMessage())
+          .build();
+    }
+    String label;
+    KekDescription.Builder d;
+    try {
+      var info = token.getTokenInfo();
+      label = info.getLabel().trim();
+      d =
+          KekDescription.builder(
+                  Pkcs11Kek.identity(label, token.getSlot().getSlotID()),
+                  "PKCS#11 module " + config.library() + ", user PIN from " + config.pinSource())
+              .endpoint(config.library().toString())
+              .detail("slot", Long.toString(token.getSlot().getSlotID()))
+              .detail("serial", info.getSerialNumber().trim())
+              .detail("manufacturer", info.getManufacturerID().trim())
+              .detail("model", info.getModel().trim());
+    } catch (TokenException e) {
+      return KekDescription.builder("unknown token", "PKCS#11 module " + config.library())
+          .problem("reading the token's info failed: " + e.getMessage())
+          .build();
+    }
+    try (Pkcs11Kek kek = (Pkcs11Kek) open(uri, settings)) {
+      d.confirmed(null).keyState(KekDescription.KeyState.ENABLED);
+      kek.describeKey(d);
+    } catch (RuntimeException e) {
+      d.problem(e.getMessage());
+    }
+    return d.build();
   }
 
   @Override
