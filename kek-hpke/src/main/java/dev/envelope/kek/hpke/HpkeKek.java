@@ -43,6 +43,12 @@ final class HpkeKek implements Kek {
    * The private key file's age (an HPKE key pair never rotates by itself); unknown in a cluster
    * that holds only the public key, which cannot tell when the pair was made.
    */
+  /** The private key file that opens (sealing needs no identity: the public key is the URI). */
+  @Override
+  public String identity() {
+    return "HPKE private key file " + privateKeyFile.toAbsolutePath();
+  }
+
   @Override
   public dev.envelope.core.spi.KeyRotation rotation() {
     try {

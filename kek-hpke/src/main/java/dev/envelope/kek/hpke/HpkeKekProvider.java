@@ -1,6 +1,7 @@
 package dev.envelope.kek.hpke;
 
 import dev.envelope.core.spi.Kek;
+import dev.envelope.core.spi.KekDescription;
 import dev.envelope.core.spi.KekProvider;
 import dev.envelope.core.spi.ProviderSettings;
 import dev.envelope.core.spi.SecretFiles;
@@ -42,6 +43,48 @@ public final class HpkeKekProvider implements KekProvider {
     settings.allowOnly(Set.of("dir"));
     Path dir = Path.of(settings.get("dir").orElse("."));
     return new HpkeKek(HpkePublicKey.parse(uri), dir);
+  }
+
+  /**
+   * The public key is the URI, so any cluster can seal; whether this one can open depends on the
+   * private key file, which is described (owner, permissions) but not read. Without it the KEK is
+   * seal-only here, which is a normal state for a writer cluster.
+   */
+  @Override
+  public KekDescription describe(String uri, ProviderSettings settings) {
+    HpkePublicKey key;
+    Path dir;
+    try {
+      key = HpkePublicKey.parse(uri);
+      settings.allowOnly(Set.of("dir"));
+      dir = Path.of(settings.get("dir").orElse("."));
+    } catch (RuntimeException e) {
+      return KekDescription.unknown("invalid URI or settings: " + e.getMessage());
+    }
+    Path privateKey = dir.resolve(key.fingerprint() + ".key").toAbsolutePath();
+    if (!Files.exists(privateKey)) {
+      return KekDescription.builder(
+              "the public key in the URI (fingerprint " + key.fingerprint() + ")",
+              "no private key file here: seal only")
+          .confirmed(null)
+          .keyState(KekDescription.KeyState.ENABLED)
+          .keySpec(key.suite().wrapAlgorithm.name())
+          .detail("fingerprint", key.fingerprint())
+          .detail("privateKeyFile", privateKey + " (absent)")
+          .build();
+    }
+    KekDescription file = SecretFiles.describe(privateKey, "HPKE private key file");
+    KekDescription.Builder d =
+        KekDescription.builder(file.identity(), "private key file read by this process")
+            .keyState(file.keyState())
+            .keySpec(key.suite().wrapAlgorithm.name())
+            .detail("fingerprint", key.fingerprint());
+    if (file.identityConfirmed()) {
+      d.confirmed(null);
+    }
+    file.details().forEach(d::detail);
+    file.problems().forEach(d::problem);
+    return d.build();
   }
 
   /**

@@ -190,6 +190,52 @@ class HpkeKekTest {
   }
 
   @Test
+  void theDoctorSeesASealOnlyKekAsSuchAndAPrivateKeyAsAFile() throws Exception {
+    Path writer = Files.createDirectory(dir.resolve("writer"));
+    Path reader = Files.createDirectory(dir.resolve("reader"));
+    HpkeKekProvider.Generated pair = HpkeKekProvider.generate("x25519", reader);
+    KeyPolicy policy = KeyPolicy.parse(policy(pair.uri()), "policy.yaml");
+    dev.envelope.core.spi.KekDescription sealOnly =
+        new HpkeKekProvider()
+            .describe(
+                pair.uri(),
+                new dev.envelope.core.spi.ProviderSettings(
+                    "t", "hpke", Map.of("dir", writer.toString())));
+    assertThat(sealOnly.identitySource()).isEqualTo("no private key file here: seal only");
+    assertThat(sealOnly.keySpec()).isEqualTo("HPKE-X25519-A256GCM");
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(
+                LocalConfig.builder().provider("hpke", Map.of("dir", writer.toString())).build())
+            .discoverProviders()
+            .build()) {
+      dev.envelope.core.Diagnosis d = e.diagnose(null, java.time.Duration.ofSeconds(5));
+      dev.envelope.core.Diagnosis.KekHealth h = d.kek(pair.uri()).orElseThrow();
+      assertThat(h.check().canWrap()).isTrue();
+      assertThat(h.check().canUnwrap()).isFalse();
+      assertThat(h.check().problem()).contains("no private key");
+      assertThat(d.verdict()).isEqualTo(dev.envelope.core.Diagnosis.Verdict.CANNOT_OPEN);
+    }
+    try (Envelope e =
+        Envelope.builder()
+            .policy(policy)
+            .localConfig(
+                LocalConfig.builder().provider("hpke", Map.of("dir", reader.toString())).build())
+            .discoverProviders()
+            .build()) {
+      dev.envelope.core.Diagnosis d = e.diagnose(null, java.time.Duration.ofSeconds(5));
+      assertThat(d.verdict()).isEqualTo(dev.envelope.core.Diagnosis.Verdict.HEALTHY);
+      dev.envelope.core.spi.KekDescription desc = d.keks().get(0).description();
+      assertThat(desc.identity())
+          .isEqualTo("HPKE private key file " + pair.privateKeyFile().toAbsolutePath());
+      assertThat(desc.details())
+          .containsEntry("permissions", "rw-------")
+          .containsEntry("fingerprint", pair.fingerprint());
+    }
+  }
+
+  @Test
   void malformedPublicKeysFailWhenTheFacadeIsBuilt() {
     String shortKey = "hpke://x25519/" + "A".repeat(10);
     assertThatThrownBy(
