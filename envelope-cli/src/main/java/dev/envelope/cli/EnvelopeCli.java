@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, scan, demo.
- * Every failure is one line on stderr and a documented exit code ({@link ExitCode}); {@code
- * --verbose} adds the stack trace.
+ * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, scan,
+ * doctor, demo. Every failure is one line on stderr and a documented exit code ({@link ExitCode});
+ * {@code --verbose} adds the stack trace.
  */
 @Command(
     name = "envelope",
@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
       RewrapCommand.class,
       PolicyCommand.class,
       ScanCommand.class,
+      DoctorCommand.class,
       DemoCommand.class
     },
     footerHeading = "%nExit codes:%n",
@@ -41,7 +42,9 @@ import picocli.CommandLine.ScopeType;
       "  6  I/O error: missing input, unwritable output, file exists",
       "  7  invalid key policy or local config",
       "  8  policy check: an unsafe step for a rolling rollout",
-      "  9  scan --fail-on-stale: envelopes need a rewrap or cannot be opened"
+      "  9  scan --fail-on-stale: envelopes need a rewrap or cannot be opened",
+      " 10  doctor: a logical key cannot seal here (fewer than minWrap KEKs wrap)",
+      " 11  doctor: a logical key cannot open here (no KEK unwraps)"
     })
 public final class EnvelopeCli {
   @Option(

@@ -21,7 +21,9 @@ enum ExitCode {
   IO(6, "I/O error"),
   INVALID_POLICY(7, "invalid configuration"),
   UNSAFE_CHANGE(8, "unsafe policy change"),
-  STALE(9, "stale envelopes found");
+  STALE(9, "stale envelopes found"),
+  CANNOT_SEAL(10, "cannot seal"),
+  CANNOT_OPEN(11, "cannot open");
 
   private final int code;
   private final String label;

@@ -146,37 +146,42 @@ final class Doctor {
         failed(f, e);
         return;
       }
-      f.step = "wrapping a probe data key";
-      byte[] wrapped;
-      long start = System.nanoTime();
-      try {
-        wrapped = calls.probe(KekOperation.WRAP, context, kek, () -> kek.wrap(probe, context));
-        f.wrapLatency = Duration.ofNanos(System.nanoTime() - start);
-        f.canWrap = true;
-        f.reachable = true;
-      } catch (RuntimeException e) {
-        failed(f, e);
-        return;
-      }
-      f.step = "unwrapping the probe";
-      start = System.nanoTime();
-      try {
-        SecretBytes back =
-            calls.probe(KekOperation.UNWRAP, context, kek, () -> kek.unwrap(wrapped, context));
-        f.unwrapLatency = Duration.ofNanos(System.nanoTime() - start);
-        boolean same = MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
-        back.destroy();
-        f.canUnwrap = same;
-        if (!same) {
-          f.problem = "the unwrapped key differs from the wrapped one";
-        }
-      } catch (RuntimeException e) {
-        failed(f, e);
-      }
+      probe(kek, context, probe, f);
+      // The rotation state is worth knowing even when a probe failed (a disabled old key).
       f.step = "reading the rotation state";
       rotation(uri, keys, f);
     } finally {
       probe.destroy();
+    }
+  }
+
+  private void probe(Kek kek, WrapContext context, SecretBytes probe, Findings f) {
+    f.step = "wrapping a probe data key";
+    byte[] wrapped;
+    long start = System.nanoTime();
+    try {
+      wrapped = calls.probe(KekOperation.WRAP, context, kek, () -> kek.wrap(probe, context));
+      f.wrapLatency = Duration.ofNanos(System.nanoTime() - start);
+      f.canWrap = true;
+      f.reachable = true;
+    } catch (RuntimeException e) {
+      failed(f, e);
+      return;
+    }
+    f.step = "unwrapping the probe";
+    start = System.nanoTime();
+    try {
+      SecretBytes back =
+          calls.probe(KekOperation.UNWRAP, context, kek, () -> kek.unwrap(wrapped, context));
+      f.unwrapLatency = Duration.ofNanos(System.nanoTime() - start);
+      boolean same = MessageDigest.isEqual(back.toByteArray(), probe.toByteArray());
+      back.destroy();
+      f.canUnwrap = same;
+      if (!same) {
+        f.problem = "the unwrapped key differs from the wrapped one";
+      }
+    } catch (RuntimeException e) {
+      failed(f, e);
     }
   }
 

@@ -77,7 +77,8 @@ public final class LocalKekProvider implements KekProvider {
   public dev.envelope.core.spi.KekDescription describe(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
     return SecretFiles.describe(
-        KeyFiles.directory(settings).resolve(name + ".key"), "AES-256 key file");
+            KeyFiles.directory(settings).resolve(name + ".key"), "AES-256 key file")
+        .withKeySpec("AES-256 (AES-KWP)");
   }
 
   /**

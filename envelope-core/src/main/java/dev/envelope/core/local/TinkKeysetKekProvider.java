@@ -64,7 +64,8 @@ public final class TinkKeysetKekProvider implements KekProvider {
   public dev.envelope.core.spi.KekDescription describe(String uri, ProviderSettings settings) {
     String name = KeyFiles.name(uri, SCHEME);
     return SecretFiles.describe(
-        KeyFiles.directory(settings).resolve(name + ".json"), "Tink AES-256-GCM keyset file");
+            KeyFiles.directory(settings).resolve(name + ".json"), "Tink AES-256-GCM keyset file")
+        .withKeySpec("Tink AES256_GCM keyset");
   }
 
   @Override

@@ -61,6 +61,20 @@ public record KekDescription(
     problems = List.copyOf(problems);
   }
 
+  /** This description with {@code spec} as its {@link #keySpec()}. */
+  public KekDescription withKeySpec(@Nullable String spec) {
+    return new KekDescription(
+        identity,
+        identitySource,
+        identityConfirmed,
+        endpoint,
+        region,
+        keyState,
+        spec,
+        details,
+        problems);
+  }
+
   /** A description with nothing known but why. */
   public static KekDescription unknown(String problem) {
     return builder("unknown", "not reported").problem(problem).build();
