@@ -13,6 +13,8 @@ import java.util.Map;
  * @param decryptCacheMisses unwraps performed for decrypt or rewrap
  * @param wrapCalls wrap calls per KEK URI, successful or not
  * @param unwrapCalls unwrap calls per KEK URI, successful or not
+ * @param auditEvents audit events the sink took
+ * @param auditDropped audit events dropped because the sink fell behind (0 without a sink)
  */
 public record EnvelopeStats(
     long encryptCacheHits,
@@ -20,7 +22,9 @@ public record EnvelopeStats(
     long decryptCacheHits,
     long decryptCacheMisses,
     Map<String, Long> wrapCalls,
-    Map<String, Long> unwrapCalls) {
+    Map<String, Long> unwrapCalls,
+    long auditEvents,
+    long auditDropped) {
 
   /** Copies the maps. */
   public EnvelopeStats {

@@ -23,14 +23,16 @@ final class Counters {
     unwraps.computeIfAbsent(uri, u -> new LongAdder()).increment();
   }
 
-  EnvelopeStats snapshot() {
+  EnvelopeStats snapshot(AuditTrail audit) {
     return new EnvelopeStats(
         encryptHits.sum(),
         encryptMisses.sum(),
         decryptHits.sum(),
         decryptMisses.sum(),
         sums(wraps),
-        sums(unwraps));
+        sums(unwraps),
+        audit.delivered(),
+        audit.dropped());
   }
 
   private static Map<String, Long> sums(Map<String, LongAdder> counters) {

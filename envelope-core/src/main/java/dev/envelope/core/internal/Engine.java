@@ -28,6 +28,7 @@ public final class Engine implements AutoCloseable {
   private final Decryptor decryptor;
   private final Rewrapper rewrapper;
   private final KekCalls calls;
+  private final AuditTrail audit;
 
   /**
    * @param observer told of every KEK call; must not throw (the facade guards it)
@@ -47,6 +48,7 @@ public final class Engine implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.audit = audit;
     this.calls = new KekCalls(observer, audit);
     Wrapper wrapper =
         new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls, audit);
@@ -93,7 +95,7 @@ public final class Engine implements AutoCloseable {
   }
 
   public EnvelopeStats stats() {
-    return counters.snapshot();
+    return counters.snapshot(audit);
   }
 
   /** Drops the cached data keys, closes the opened KEKs, stops the wrap executor. */

@@ -117,7 +117,7 @@ public final class LocalKekProvider implements KekProvider {
     /** The file the key is read from. */
     @Override
     public String identity() {
-      return "key file " + file.toAbsolutePath();
+      return "key file " + file.toAbsolutePath().normalize();
     }
 
     /** The key file's age: a local key never rotates by itself. */

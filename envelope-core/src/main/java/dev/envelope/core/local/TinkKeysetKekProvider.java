@@ -199,7 +199,7 @@ public final class TinkKeysetKekProvider implements KekProvider {
     /** The file the key is read from. */
     @Override
     public String identity() {
-      return "keyset file " + file.toAbsolutePath();
+      return "keyset file " + file.toAbsolutePath().normalize();
     }
 
     @Override

@@ -76,7 +76,7 @@ public final class SecretFiles {
    * @param kind what the file holds, for the identity ("AES-256 key file")
    */
   public static KekDescription describe(Path file, String kind) {
-    Path absolute = file.toAbsolutePath();
+    Path absolute = file.toAbsolutePath().normalize();
     KekDescription.Builder d =
         KekDescription.builder(kind + " " + absolute, "a file this process reads");
     if (!Files.exists(absolute)) {

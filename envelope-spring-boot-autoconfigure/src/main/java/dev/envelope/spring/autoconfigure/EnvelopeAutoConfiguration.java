@@ -4,6 +4,8 @@ import dev.envelope.core.Envelope;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LocalConfig;
 import dev.envelope.core.PolicySource;
+import dev.envelope.core.audit.AuditSink;
+import dev.envelope.core.audit.Slf4jAuditSink;
 import dev.envelope.core.spi.KekProvider;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -58,6 +60,29 @@ public class EnvelopeAutoConfiguration {
   @ConditionalOnMissingBean
   public LocalConfig envelopeLocalConfig(EnvelopeProperties properties, ResourceLoader loader) {
     return EnvelopeDocuments.localConfig(loader, properties.localConfig());
+  }
+
+  /**
+   * The audit trail: the application's {@link AuditSink} bean, else {@link Slf4jAuditSink} (JSON
+   * lines to the {@code envelope.audit} logger); {@code envelope.audit.enabled=false} turns it off.
+   */
+  @Bean
+  public EnvelopeCustomizer envelopeAuditCustomizer(
+      EnvelopeProperties properties, ObjectProvider<AuditSink> sinks) {
+    return builder -> {
+      if (properties.audit().enabled()) {
+        builder.audit(sinks.getIfAvailable(Slf4jAuditSink::new));
+        builder.auditMessages(properties.audit().messages());
+      }
+    };
+  }
+
+  /** Cached KEK checks, shared by the health indicator and the {@code envelope} endpoint. */
+  @Bean
+  @ConditionalOnMissingBean
+  public EnvelopeChecks envelopeChecks(Envelope envelope, EnvelopeProperties properties) {
+    return new EnvelopeChecks(
+        envelope, properties.health().cacheTtl(), properties.health().deadline());
   }
 
   /** The facade; closed with the context (which closes KMS clients and zeroes cached keys). */

@@ -20,8 +20,7 @@ public class EnvelopeHealthAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean(name = "envelopeHealthIndicator")
-  public EnvelopeHealthIndicator envelopeHealthIndicator(
-      Envelope envelope, EnvelopeProperties properties) {
-    return new EnvelopeHealthIndicator(envelope, properties.health().cacheTtl());
+  public EnvelopeHealthIndicator envelopeHealthIndicator(Envelope envelope, EnvelopeChecks checks) {
+    return new EnvelopeHealthIndicator(envelope, checks);
   }
 }

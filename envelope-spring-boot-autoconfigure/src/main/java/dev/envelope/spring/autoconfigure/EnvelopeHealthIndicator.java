@@ -1,13 +1,11 @@
 package dev.envelope.spring.autoconfigure;
 
+import dev.envelope.core.Diagnosis;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.KekCheck;
 import dev.envelope.core.KeyPolicy;
 import dev.envelope.core.LogicalKey;
 import dev.envelope.core.PolicyStatus;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
@@ -22,44 +20,27 @@ import org.springframework.boot.actuate.health.Health;
  * {@code UP} when every logical key is.
  *
  * <p>Each check costs KMS calls, so results are kept for {@code envelope.health.cache-ttl} (default
- * five minutes, or until a reload changes the policy) and probes in between answer from the cache.
- * The details also show the policy in force ({@code policy}: source, digest, generation, last
- * reload and its error).
+ * five minutes, or until a reload changes the policy) and probes in between answer from the cache
+ * ({@link EnvelopeChecks}, shared with the {@code envelope} endpoint). The details also show the
+ * policy in force ({@code policy}: source, digest, generation, last reload and its error).
  */
 public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
   private final Envelope envelope;
-  private final Duration ttl;
-  private final Clock clock;
-  private Health cached;
-  private String checkedDigest;
-  private Instant checkedAt = Instant.MIN;
+  private final EnvelopeChecks checks;
 
-  public EnvelopeHealthIndicator(Envelope envelope, Duration ttl) {
-    this(envelope, ttl, Clock.systemUTC());
-  }
-
-  EnvelopeHealthIndicator(Envelope envelope, Duration ttl, Clock clock) {
+  public EnvelopeHealthIndicator(Envelope envelope, EnvelopeChecks checks) {
     super("Envelope KEK check failed");
     this.envelope = envelope;
-    this.ttl = ttl;
-    this.clock = clock;
+    this.checks = checks;
   }
 
   @Override
-  protected synchronized void doHealthCheck(Health.Builder builder) {
-    Instant now = clock.instant();
+  protected void doHealthCheck(Health.Builder builder) {
     // The policy in force decides which KEKs to check: a reload that changed it checks anew.
-    KeyPolicy policy = envelope.policy();
-    if (cached == null
-        || !now.isBefore(checkedAt.plus(ttl))
-        || !policy.digest().equals(checkedDigest)) {
-      cached = check(policy, now);
-      checkedAt = now;
-      checkedDigest = policy.digest();
-    }
+    Health health = health(checks.current(), envelope.policy());
     builder
-        .status(cached.getStatus())
-        .withDetails(cached.getDetails())
+        .status(health.getStatus())
+        .withDetails(health.getDetails())
         .withDetail("policy", policyDetails(envelope.policyStatus()));
   }
 
@@ -69,7 +50,7 @@ public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
    * turn a configuration error into an outage. It shows here, in the log and in the {@code
    * envelope.policy.reloads} metric instead.
    */
-  private static Map<String, Object> policyDetails(PolicyStatus status) {
+  static Map<String, Object> policyDetails(PolicyStatus status) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("source", status.source());
     m.put("digest", status.digest());
@@ -81,52 +62,49 @@ public class EnvelopeHealthIndicator extends AbstractHealthIndicator {
     return m;
   }
 
-  private Health check(KeyPolicy policy, Instant now) {
+  private static Health health(Diagnosis diagnosis, KeyPolicy policy) {
     boolean allUp = true;
     Map<String, Object> keys = new LinkedHashMap<>();
-    for (String id : policy.keyIds()) {
-      LogicalKey key = policy.key(id).orElseThrow();
+    for (Diagnosis.KeyHealth kh : diagnosis.keys()) {
+      LogicalKey key = policy.key(kh.id()).orElse(null);
+      if (key == null) {
+        continue; // diagnosed under a policy a reload has just replaced
+      }
       Map<String, Object> keks = new LinkedHashMap<>();
-      int wrapping = 0;
-      boolean unwrapping = false;
       for (String uri : key.allKeks()) {
-        KekCheck check = envelope.checkKek(id, uri);
-        boolean active = key.keks().contains(uri);
-        if (active && check.canWrap()) {
-          wrapping++;
+        Diagnosis.KekHealth k = diagnosis.kek(uri).orElse(null);
+        if (k == null) {
+          continue;
         }
-        unwrapping |= check.canUnwrap();
+        KekCheck check = k.check();
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("status", check.canUnwrap() ? "UP" : check.canWrap() ? "SEAL_ONLY" : "DOWN");
-        if (!active) {
+        if (!key.keks().contains(uri)) {
           detail.put("decryptOnly", true);
         }
         if (check.problem() != null && !check.canWrap()) {
           detail.put("problem", check.problem());
         }
+        // Rotation compliance is reported, never a reason for DOWN: an old key still works.
+        k.rotation().stream()
+            .findFirst()
+            .ifPresent(
+                r ->
+                    detail.put(
+                        "rotation",
+                        Map.of(
+                            "verdict", r.verdict().name(),
+                            "required", r.required().toString(),
+                            "reason", r.reason())));
         keks.put(MicrometerEnvelopeObserver.kekTag(uri), detail);
       }
-      // Rotation compliance is reported, never a reason for DOWN: an old key still works.
-      for (dev.envelope.core.RotationCheck r : envelope.checkRotation(id)) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> detail =
-            (Map<String, Object>) keks.get(MicrometerEnvelopeObserver.kekTag(r.kekUri()));
-        if (detail != null) {
-          detail.put(
-              "rotation",
-              Map.of(
-                  "verdict", r.verdict().name(),
-                  "required", r.required().toString(),
-                  "reason", r.reason()));
-        }
-      }
-      boolean up = wrapping >= key.minWrap() && unwrapping;
+      boolean up = kh.canSeal() && kh.canOpen();
       allUp &= up;
-      keys.put(id, Map.of("status", up ? "UP" : "DOWN", "keks", keks));
+      keys.put(kh.id(), Map.of("status", up ? "UP" : "DOWN", "keks", keks));
     }
     return (allUp ? Health.up() : Health.down())
         .withDetail("keys", keys)
-        .withDetail("checkedAt", now.toString())
+        .withDetail("checkedAt", diagnosis.checkedAt().toString())
         .build();
   }
 }

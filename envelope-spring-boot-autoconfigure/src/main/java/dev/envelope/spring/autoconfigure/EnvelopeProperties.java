@@ -23,6 +23,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     without a restart
  * @param kubernetes the {@code KeyPolicy} resource to read and watch instead of a file (needs the
  *     {@code envelope-kubernetes} module)
+ * @param audit the audit trail of every key use
+ * @param endpoint the {@code envelope} Actuator endpoint
  */
 @ConfigurationProperties("envelope")
 public record EnvelopeProperties(
@@ -32,13 +34,41 @@ public record EnvelopeProperties(
     @DefaultValue("false") boolean discoverProviders,
     @DefaultValue Health health,
     @DefaultValue Reload reload,
-    @DefaultValue Kubernetes kubernetes) {
+    @DefaultValue Kubernetes kubernetes,
+    @DefaultValue Audit audit,
+    @DefaultValue Endpoint endpoint) {
 
   /**
    * @param cacheTtl how long a KEK check result is reused: each check wraps and unwraps a throwaway
    *     data key, which for a cloud KEK costs two KMS calls
    */
-  public record Health(@DefaultValue("5m") Duration cacheTtl) {}
+  /**
+   * @param cacheTtl how long a KEK check result is reused (by the health indicator and the {@code
+   *     envelope} Actuator endpoint): each check wraps and unwraps a throwaway data key, which for
+   *     a cloud KEK costs two KMS calls
+   * @param deadline how long one round of checks may take per KEK (a hanging KMS costs this once)
+   */
+  public record Health(
+      @DefaultValue("5m") Duration cacheTtl, @DefaultValue("10s") Duration deadline) {}
+
+  /**
+   * @param showDetails who sees identities, endpoints, per-KEK results and problems: {@code never},
+   *     {@code when-authorized} (an authenticated user, with one of {@code roles} if any are set)
+   *     or {@code always}; everyone else sees the policy digest, the overall verdict and counters
+   * @param roles roles that may see the details; empty means any authenticated user
+   */
+  public record Endpoint(
+      @DefaultValue("when-authorized") String showDetails,
+      @DefaultValue java.util.Set<String> roles) {}
+
+  /**
+   * @param enabled record one event per KEK call, authentication failure, policy reload and
+   *     data-key rollover, to the application's {@code AuditSink} bean or else as JSON lines to the
+   *     {@code envelope.audit} logger
+   * @param messages also one event per encrypt and decrypt (off: it costs an event per message)
+   */
+  public record Audit(
+      @DefaultValue("true") boolean enabled, @DefaultValue("false") boolean messages) {}
 
   /**
    * @param enabled read a {@code file:} policy again every {@code interval} (a {@code classpath:}

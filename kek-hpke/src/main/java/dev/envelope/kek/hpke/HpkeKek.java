@@ -46,7 +46,7 @@ final class HpkeKek implements Kek {
   /** The private key file that opens (sealing needs no identity: the public key is the URI). */
   @Override
   public String identity() {
-    return "HPKE private key file " + privateKeyFile.toAbsolutePath();
+    return "HPKE private key file " + privateKeyFile.toAbsolutePath().normalize();
   }
 
   @Override

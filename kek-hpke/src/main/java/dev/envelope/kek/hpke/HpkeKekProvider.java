@@ -61,7 +61,7 @@ public final class HpkeKekProvider implements KekProvider {
     } catch (RuntimeException e) {
       return KekDescription.unknown("invalid URI or settings: " + e.getMessage());
     }
-    Path privateKey = dir.resolve(key.fingerprint() + ".key").toAbsolutePath();
+    Path privateKey = dir.resolve(key.fingerprint() + ".key").toAbsolutePath().normalize();
     if (!Files.exists(privateKey)) {
       return KekDescription.builder(
               "the public key in the URI (fingerprint " + key.fingerprint() + ")",
