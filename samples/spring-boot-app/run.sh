@@ -25,7 +25,8 @@ printf 'version: 1\nproviders:\n  local:\n    dir: %s\n' "$work/config/keys" > "
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
   || echo $((20000 + RANDOM % 20000)))
-ENVELOPE_HOME="$work/config" java -jar "$app" --server.port="$port" --server.address=127.0.0.1 \
+ops_password=$(head -c 18 /dev/urandom | base64)
+ENVELOPE_HOME="$work/config" OPS_PASSWORD="$ops_password" java -jar "$app" --server.port="$port" --server.address=127.0.0.1 \
   > "$work/app.log" 2>&1 &
 pid=$!
 base="http://127.0.0.1:$port"
@@ -53,5 +54,20 @@ echo "eve reads it: HTTP $status"
 health=$(curl -fs "$base/actuator/health")
 echo "health: $(cut -c1-200 <<<"$health")…"
 grep -q '"envelope":{"status":"UP"' <<<"$health"
-curl -fs "$base/actuator/metrics/envelope.operations" | grep -q '"name":"envelope.operations"'
+curl -fs -u "ops:$ops_password" "$base/actuator/metrics/envelope.operations" \
+  | grep -q '"name":"envelope.operations"'
+
+# The envelope endpoint: exposed, but its per-KEK details only for the OPS role.
+status=$(curl -s -o /dev/null -w '%{http_code}' "$base/actuator/envelope")
+echo "envelope endpoint without credentials: HTTP $status"
+[ "$status" = "401" ]
+report=$(curl -fs -u "ops:$ops_password" "$base/actuator/envelope")
+echo "envelope endpoint as ops: $(cut -c1-300 <<<"$report")…"
+grep -q '"verdict":"HEALTHY"' <<<"$report"
+grep -q '"uri":"local://notes-dev","providerPresent":true' <<<"$report"
+grep -q '"canUnwrap":true' <<<"$report"
+if grep -q -- "$ops_password" "$work/app.log"; then echo "password logged!" >&2; exit 1; fi
+# The audit trail: JSON lines under the envelope.audit logger, one per KEK call.
+grep -q 'envelope.audit.*{"event":"kek-call"' "$work/app.log"
+echo "audit: $(grep -m1 -o '{"event":"kek-call"[^}]*}' "$work/app.log")"
 echo "OK spring-boot-app"
