@@ -81,10 +81,12 @@ public final class Envelope implements AutoCloseable {
             ? AuditTrail.NONE
             : new AuditTrail(b.auditSink, b.auditMessages, b.auditClock);
     EnvelopeObserver guarded = new GuardedObserver(b.observer);
-    this.observer = audit.enabled() ? new AuditingObserver(guarded, audit) : guarded;
+    EnvelopeObserver auditing = audit.enabled() ? new AuditingObserver(guarded, audit) : guarded;
+    // The per-message path goes through the auditing layer only when messages are audited.
+    this.observer = audit.messages() ? auditing : guarded;
     try {
-      this.live = new LivePolicy(source, initial, providers, observer, Clock.systemUTC());
-      this.engine = new Engine(live, b.localConfig, limits, providers, observer, audit);
+      this.live = new LivePolicy(source, initial, providers, auditing, Clock.systemUTC());
+      this.engine = new Engine(live, b.localConfig, limits, providers, guarded, audit);
     } catch (RuntimeException e) {
       audit.close();
       throw e;

@@ -66,7 +66,6 @@ public final class HpkeKekProvider implements KekProvider {
       return KekDescription.builder(
               "the public key in the URI (fingerprint " + key.fingerprint() + ")",
               "no private key file here: seal only")
-          .confirmed(null)
           .keyState(KekDescription.KeyState.ENABLED)
           .keySpec(key.suite().wrapAlgorithm.name())
           .detail("fingerprint", key.fingerprint())
