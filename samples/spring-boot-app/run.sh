@@ -63,7 +63,7 @@ echo "envelope endpoint without credentials: HTTP $status"
 [ "$status" = "401" ]
 report=$(curl -fs -u "ops:$ops_password" "$base/actuator/envelope")
 echo "envelope endpoint as ops: $(cut -c1-300 <<<"$report")…"
-grep -q '"verdict":"HEALTHY"' <<<"$report"
+grep -q '"verdict":"healthy"' <<<"$report"
 grep -q '"uri":"local://notes-dev","providerPresent":true' <<<"$report"
 grep -q '"canUnwrap":true' <<<"$report"
 if grep -q -- "$ops_password" "$work/app.log"; then echo "password logged!" >&2; exit 1; fi

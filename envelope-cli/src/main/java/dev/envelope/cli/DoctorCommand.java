@@ -12,9 +12,7 @@ import dev.envelope.core.spi.KekDescription;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -198,61 +196,8 @@ final class DoctorCommand implements Callable<Integer> {
   private Map<String, Object> toJson(Diagnosis d) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("policy", keys.policy.toString());
-    m.put("digest", d.policyDigest());
-    m.put("checkedAt", d.checkedAt().toString());
-    m.put("deadline", d.deadline().toString());
-    m.put("verdict", d.verdict().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    m.putAll(d.fields());
     m.put("exitCode", exitCode(d.verdict()).code());
-    List<Map<String, Object>> keks = new ArrayList<>();
-    for (KekHealth k : d.keks()) {
-      Map<String, Object> km = new LinkedHashMap<>();
-      km.put("uri", k.uri());
-      km.put("providerPresent", k.providerPresent());
-      km.put("reachable", k.reachable());
-      km.put("timedOut", k.timedOut());
-      km.put("canWrap", k.check().canWrap());
-      km.put("canUnwrap", k.check().canUnwrap());
-      km.put("wrapMillis", k.wrapLatency() == null ? null : k.wrapLatency().toNanos() / 1e6);
-      km.put("unwrapMillis", k.unwrapLatency() == null ? null : k.unwrapLatency().toNanos() / 1e6);
-      km.put("problem", k.check().problem());
-      if (k.description() != null) {
-        KekDescription x = k.description();
-        Map<String, Object> dm = new LinkedHashMap<>();
-        dm.put("identity", x.identity());
-        dm.put("identitySource", x.identitySource());
-        dm.put("identityConfirmed", x.identityConfirmed());
-        dm.put("endpoint", x.endpoint());
-        dm.put("region", x.region());
-        dm.put("keyState", x.keyState().name());
-        dm.put("keySpec", x.keySpec());
-        dm.put("details", x.details());
-        dm.put("problems", x.problems());
-        km.put("description", dm);
-      }
-      List<Map<String, Object>> rotation = new ArrayList<>();
-      for (RotationCheck r : k.rotation()) {
-        rotation.add(
-            Map.of(
-                "verdict", r.verdict().name(),
-                "required", r.required().toString(),
-                "reason", r.reason()));
-      }
-      km.put("rotation", rotation);
-      keks.add(km);
-    }
-    m.put("keks", keks);
-    List<Map<String, Object>> keysOut = new ArrayList<>();
-    for (KeyHealth k : d.keys()) {
-      Map<String, Object> km = new LinkedHashMap<>();
-      km.put("key", k.id());
-      km.put("canSeal", k.canSeal());
-      km.put("canOpen", k.canOpen());
-      km.put("wrapping", k.wrapping());
-      km.put("minWrap", k.minWrap());
-      km.put("problems", k.problems());
-      keysOut.add(km);
-    }
-    m.put("keys", keysOut);
     return m;
   }
 

@@ -4,7 +4,10 @@ import dev.envelope.core.spi.KekDescription;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -81,6 +84,33 @@ public record Diagnosis(
     public Optional<KekDescription> describedAs() {
       return Optional.ofNullable(description);
     }
+
+    /** This entry as ordered name/value pairs ({@link Diagnosis#fields()}). */
+    public Map<String, Object> fields() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("uri", uri);
+      m.put("providerPresent", providerPresent);
+      m.put("reachable", reachable);
+      m.put("timedOut", timedOut);
+      m.put("canWrap", check.canWrap());
+      m.put("canUnwrap", check.canUnwrap());
+      if (wrapLatency != null) {
+        m.put("wrapMillis", wrapLatency.toNanos() / 1e6);
+      }
+      if (unwrapLatency != null) {
+        m.put("unwrapMillis", unwrapLatency.toNanos() / 1e6);
+      }
+      if (check.problem() != null) {
+        m.put("problem", check.problem());
+      }
+      if (description != null) {
+        m.put("description", description.fields());
+      }
+      if (!rotation.isEmpty()) {
+        m.put("rotation", rotation.stream().map(RotationCheck::fields).toList());
+      }
+      return m;
+    }
   }
 
   /**
@@ -101,6 +131,20 @@ public record Diagnosis(
     public KeyHealth {
       problems = List.copyOf(problems);
     }
+
+    /** This entry as ordered name/value pairs ({@link Diagnosis#fields()}). */
+    public Map<String, Object> fields() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("key", id);
+      m.put("canSeal", canSeal);
+      m.put("canOpen", canOpen);
+      m.put("wrapping", wrapping);
+      m.put("minWrap", minWrap);
+      if (!problems.isEmpty()) {
+        m.put("problems", problems);
+      }
+      return m;
+    }
   }
 
   /**
@@ -118,6 +162,23 @@ public record Diagnosis(
                     : !k.canSeal() ? Verdict.CANNOT_SEAL : Verdict.HEALTHY)
         .max(Comparator.naturalOrder())
         .orElse(Verdict.HEALTHY);
+  }
+
+  /**
+   * The diagnosis as nested ordered name/value pairs — the one JSON form of {@code envelope doctor
+   * --json} and the {@code envelope} Actuator endpoint: {@code checkedAt, policyDigest, deadline,
+   * verdict} ({@code healthy}, {@code cannot-seal}, {@code cannot-open}, {@code misconfigured}),
+   * {@code keks} and {@code keys}. Absent facts are left out.
+   */
+  public Map<String, Object> fields() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("checkedAt", checkedAt.toString());
+    m.put("policyDigest", policyDigest);
+    m.put("deadline", deadline.toString());
+    m.put("verdict", verdict().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    m.put("keks", keks.stream().map(KekHealth::fields).toList());
+    m.put("keys", keys.stream().map(KeyHealth::fields).toList());
+    return m;
   }
 
   /** The entry for {@code uri}, if it was diagnosed. */

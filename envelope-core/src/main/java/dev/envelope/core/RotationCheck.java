@@ -32,6 +32,15 @@ public record RotationCheck(
     UNKNOWN
   }
 
+  /** The verdict, the requirement and the reason as ordered name/value pairs. */
+  public java.util.Map<String, Object> fields() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("verdict", verdict.name());
+    m.put("required", required.toString());
+    m.put("reason", reason);
+    return m;
+  }
+
   /** Judges {@code state} against {@code required} at {@code now}. */
   public static RotationCheck judge(
       String kekUri, Duration required, KeyRotation state, Instant now) {

@@ -61,6 +61,31 @@ public record KekDescription(
     problems = List.copyOf(problems);
   }
 
+  /** This description as ordered name/value pairs; absent facts are left out. */
+  public Map<String, Object> fields() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("identity", identity);
+    m.put("identitySource", identitySource);
+    m.put("identityConfirmed", identityConfirmed);
+    if (endpoint != null) {
+      m.put("endpoint", endpoint);
+    }
+    if (region != null) {
+      m.put("region", region);
+    }
+    m.put("keyState", keyState.name());
+    if (keySpec != null) {
+      m.put("keySpec", keySpec);
+    }
+    if (!details.isEmpty()) {
+      m.put("details", details);
+    }
+    if (!problems.isEmpty()) {
+      m.put("problems", problems);
+    }
+    return m;
+  }
+
   /** This description with {@code spec} as its {@link #keySpec()}. */
   public KekDescription withKeySpec(@Nullable String spec) {
     return new KekDescription(

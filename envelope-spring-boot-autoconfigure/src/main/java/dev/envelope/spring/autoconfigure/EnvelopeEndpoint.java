@@ -1,13 +1,8 @@
 package dev.envelope.spring.autoconfigure;
 
-import dev.envelope.core.Diagnosis;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeStats;
-import dev.envelope.core.RotationCheck;
-import dev.envelope.core.spi.KekDescription;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -53,76 +48,12 @@ public class EnvelopeEndpoint {
       policy.keySet().retainAll(Set.of("digest", "generation", "lastReload", "lastReloadAt"));
     }
     out.put("policy", policy);
-    Diagnosis d = checks.current();
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("checkedAt", d.checkedAt().toString());
-    c.put("policyDigest", d.policyDigest());
-    c.put("verdict", d.verdict().name());
-    if (details) {
-      c.put("keks", keks(d));
-      c.put("keys", keys(d));
+    Map<String, Object> checks = new LinkedHashMap<>(this.checks.current().fields());
+    if (!details) {
+      checks.keySet().retainAll(Set.of("checkedAt", "policyDigest", "verdict"));
     }
-    out.put("checks", c);
+    out.put("checks", checks);
     out.put("cache", cache(envelope.stats(), details));
-    return out;
-  }
-
-  private static List<Map<String, Object>> keks(Diagnosis d) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Diagnosis.KekHealth k : d.keks()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("uri", k.uri());
-      m.put("providerPresent", k.providerPresent());
-      KekDescription x = k.description();
-      if (x != null) {
-        m.put("identity", x.identity());
-        m.put("identitySource", x.identitySource());
-        m.put("identityConfirmed", x.identityConfirmed());
-        put(m, "endpoint", x.endpoint());
-        put(m, "region", x.region());
-        m.put("keyState", x.keyState().name());
-        put(m, "keySpec", x.keySpec());
-        if (!x.problems().isEmpty()) {
-          m.put("warnings", x.problems());
-        }
-      }
-      m.put("reachable", k.reachable());
-      m.put("timedOut", k.timedOut());
-      m.put("canWrap", k.check().canWrap());
-      m.put("canUnwrap", k.check().canUnwrap());
-      put(m, "wrapMillis", k.wrapLatency() == null ? null : k.wrapLatency().toNanos() / 1e6);
-      put(m, "unwrapMillis", k.unwrapLatency() == null ? null : k.unwrapLatency().toNanos() / 1e6);
-      List<Map<String, Object>> rotation = new ArrayList<>();
-      for (RotationCheck r : k.rotation()) {
-        rotation.add(
-            Map.of(
-                "verdict", r.verdict().name(),
-                "required", r.required().toString(),
-                "reason", r.reason()));
-      }
-      if (!rotation.isEmpty()) {
-        m.put("rotation", rotation);
-      }
-      put(m, "problem", k.check().problem());
-      out.add(m);
-    }
-    return out;
-  }
-
-  private static List<Map<String, Object>> keys(Diagnosis d) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Diagnosis.KeyHealth k : d.keys()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("key", k.id());
-      m.put("canSeal", k.canSeal());
-      m.put("canOpen", k.canOpen());
-      m.put("wrapping", k.wrapping());
-      m.put("minWrap", k.minWrap());
-      if (!k.problems().isEmpty()) {
-        m.put("problems", k.problems());
-      }
-      out.add(m);
-    }
     return out;
   }
 
@@ -139,11 +70,5 @@ public class EnvelopeEndpoint {
     m.put("auditEvents", s.auditEvents());
     m.put("auditDropped", s.auditDropped());
     return m;
-  }
-
-  private static void put(Map<String, Object> m, String name, Object value) {
-    if (value != null) {
-      m.put(name, value);
-    }
   }
 }

@@ -114,7 +114,7 @@ class EnvelopeEndpointTest {
               EnvelopeEndpoint endpoint = context.getBean(EnvelopeEndpoint.class);
               Map<String, Object> anonymous = endpoint.envelope(SecurityContext.NONE);
               Map<String, Object> checks = (Map<String, Object>) anonymous.get("checks");
-              assertThat(checks).containsEntry("verdict", "HEALTHY").doesNotContainKey("keks");
+              assertThat(checks).containsEntry("verdict", "healthy").doesNotContainKey("keks");
               assertThat((Map<String, Object>) anonymous.get("policy"))
                   .containsKeys("digest", "generation", "lastReload")
                   .doesNotContainKey("source");
@@ -137,7 +137,8 @@ class EnvelopeEndpointTest {
                         assertThat(k)
                             .containsEntry("uri", "local://app")
                             .containsEntry("canWrap", true)
-                            .containsEntry("canUnwrap", true)
+                            .containsEntry("canUnwrap", true);
+                        assertThat((Map<String, Object>) k.get("description"))
                             .containsEntry("keyState", "ENABLED")
                             .containsEntry(
                                 "identity", "AES-256 key file " + dir.resolve("keys/app.key"));
