@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DoctorCliIT {
   private static final String REGION = "eu-west-2";
+  private static final String ROLE = "arn:aws:iam::" + AwsIdentities.ACCOUNT + ":role/doctor-irsa";
+  private static final String SESSION =
+      "arn:aws:sts::" + AwsIdentities.ACCOUNT + ":assumed-role/doctor-irsa/envelope";
+  private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.doctor-cli-projected-token.c2ln";
   @TempDir Path dir;
   private AwsIdentities identities;
   private FakeAwsKms kms;
@@ -43,6 +47,11 @@ class DoctorCliIT {
     sts = new FakeSts(identities);
     user = identities.addUser("doctor");
     secrets.add(user.secretAccessKey());
+    // IRSA: the projected token is a secret the output must never show.
+    Path token = dir.resolve("token");
+    Files.writeString(token, TOKEN);
+    sts.trustWebIdentity(ROLE, token);
+    secrets.add(TOKEN);
     LocalKekProvider.generate(dir.resolve("dev.key"));
     secrets.addAll(forms(Files.readAllBytes(dir.resolve("dev.key"))));
     Files.writeString(
@@ -51,7 +60,11 @@ class DoctorCliIT {
             + dir
             + "\n  hpke:\n    dir: "
             + dir.resolve("no-private-keys")
-            + "\n  aws-kms:\n    credentials: static\n    endpoint: "
+            + "\n  aws-kms:\n    credentials: web-identity\n    roleArn: "
+            + ROLE
+            + "\n    webIdentityTokenFile: "
+            + dir.resolve("token")
+            + "\n    endpoint: "
             + kms.endpoint()
             + "\n    stsEndpoint: "
             + sts.endpoint()
@@ -97,8 +110,8 @@ class DoctorCliIT {
     CliProcess.Result text = doctor(policy);
     assertThat(text.exit()).as(text.stdout() + text.stderr()).isZero();
     assertThat(text.stdout())
-        .contains("identity  arn:aws:iam::" + AwsIdentities.ACCOUNT + ":user/doctor  (confirmed)")
-        .contains("via       static access keys from the environment")
+        .contains("identity  " + SESSION + "  (confirmed)")
+        .contains("via       IRSA web identity token " + dir.resolve("token"))
         .contains("endpoint  " + kms.endpoint())
         .contains("key       SYMMETRIC_DEFAULT, ENABLED")
         .contains("identity  AES-256 key file " + dir.resolve("dev.key") + "  (confirmed)")
@@ -134,7 +147,7 @@ class DoctorCliIT {
     assertThat(r.exit()).as(r.stdout() + r.stderr()).isEqualTo(11);
     assertThat(r.stdout())
         .contains("AccessDeniedException")
-        .contains("User: arn:aws:iam::" + AwsIdentities.ACCOUNT + ":user/doctor is not authorized")
+        .contains("User: " + SESSION + " is not authorized")
         .contains("key       SYMMETRIC_DEFAULT, DISABLED")
         .contains("the key is Disabled")
         .endsWith("cannot open (exit 11)\n");

@@ -19,6 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and the shaded jar finding the pkcs11 provider on its own.
  */
 class Pkcs11CliIT {
+  /** The user PIN: distinctive, so that finding it in an output cannot be a coincidence. */
+  private static final String PIN = "user-pin-2468";
+
   private static final String LIBRARY = "/usr/lib/softhsm/libsofthsm2.so";
   private static final String KEK = "pkcs11://token=cli-hsm;object=payments-kek";
 
@@ -51,7 +54,7 @@ class Pkcs11CliIT {
         "--label",
         "cli-hsm",
         "--pin",
-        "2468",
+        PIN,
         "--so-pin",
         "13579");
     run(
@@ -62,7 +65,7 @@ class Pkcs11CliIT {
         "cli-hsm",
         "--login",
         "--pin",
-        "2468",
+        PIN,
         "--keygen",
         "--key-type",
         "AES:32",
@@ -72,7 +75,7 @@ class Pkcs11CliIT {
         "01",
         "--sensitive",
         "--usage-decrypt");
-    Files.writeString(dir.resolve("pin"), "2468\n");
+    Files.writeString(dir.resolve("pin"), PIN + "\n");
     Files.writeString(
         dir.resolve("policy.yaml"), "version: 1\nkeys:\n  payments:\n    keks: ['" + KEK + "']\n");
     Files.writeString(
@@ -114,11 +117,34 @@ class Pkcs11CliIT {
     CliProcess.Result inspect = cli().run("inspect", "--policy", "policy.yaml", "message.env");
     assertThat(inspect.stdout()).contains(KEK).contains("A256GCM-HSM");
 
-    Files.writeString(dir.resolve("pin"), "0000\n");
+    Files.writeString(dir.resolve("pin"), "wrong-pin-0000\n");
     CliProcess.Result wrongPin =
         cli().run("decrypt", "-p", "policy.yaml", "-c", "local.yaml", "-i", "message.env");
     assertThat(wrongPin.exit()).isNotZero();
-    assertThat(wrongPin.stderr()).contains("CKR_PIN_INCORRECT").doesNotContain("0000");
+    assertThat(wrongPin.stderr()).contains("CKR_PIN_INCORRECT").doesNotContain("wrong-pin-0000");
+  }
+
+  @Test
+  void doctorLogsInToTheTokenAndNeverPrintsThePin() throws Exception {
+    CliProcess.Result text =
+        cli().run("doctor", "-p", "policy.yaml", "--local-config", "local.yaml", "--audit");
+    assertThat(text.exit()).as(text.stdout() + text.stderr()).isZero();
+    assertThat(text.stdout())
+        .containsPattern(
+            "identity  PKCS#11 token 'cli-hsm' \\(slot \\d+\\) as CKU_USER  \\(confirmed\\)")
+        .contains(
+            "via       PKCS#11 module " + LIBRARY + ", user PIN from pinFile " + dir.resolve("pin"))
+        .contains("key       AES-256, ENABLED")
+        .contains("extractable=false, sensitive=true")
+        .endsWith("healthy (exit 0)\n");
+    assertThat(text.stderr()).contains("\"probe\":true").contains("CKU_USER");
+    CliProcess.Result json = cli().run("doctor", "-p", "policy.yaml", "-c", "local.yaml", "--json");
+    assertThat(json.exit()).isZero();
+    assertThat(json.stdout()).contains("\"manufacturer\" : \"SoftHSM project\"");
+    for (CliProcess.Result r : List.of(text, json)) {
+      assertThat(r.stdout()).doesNotContain(PIN);
+      assertThat(r.stderr()).doesNotContain(PIN);
+    }
   }
 
   private void run(String... command) throws Exception {
