@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, scan,
- * doctor, demo. Every failure is one line on stderr and a documented exit code ({@link ExitCode});
+ * doctor, kms-plugin, demo. Every failure is one line on stderr and a documented exit code ({@link ExitCode});
  * {@code --verbose} adds the stack trace.
  */
 @Command(
@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       PolicyCommand.class,
       ScanCommand.class,
       DoctorCommand.class,
+      dev.envelope.kmsplugin.KmsPluginCommand.class,
       DemoCommand.class
     },
     footerHeading = "%nExit codes:%n",

@@ -107,6 +107,19 @@ public final class KmsPluginCommand implements Callable<Integer> {
 
   /** Runs the plugin; exits when it was stopped. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new KmsPluginCommand()).execute(args));
+    CommandLine cli = new CommandLine(new KmsPluginCommand());
+    // One line, no stack trace: a misconfigured node should say what to fix.
+    cli.setExecutionExceptionHandler(
+        (e, command, parsed) -> {
+          command
+              .getErr()
+              .println(
+                  "kms-plugin: "
+                      + e.getClass().getSimpleName()
+                      + ": "
+                      + (e.getMessage() == null ? "" : e.getMessage()));
+          return e instanceof dev.envelope.core.InvalidPolicyException ? 7 : 1;
+        });
+    System.exit(cli.execute(args));
   }
 }
