@@ -269,7 +269,10 @@ class EnvelopeCliIT {
   @Test
   void helpAndVersion() throws Exception {
     for (String command :
-        new String[] {"keygen", "encrypt", "decrypt", "inspect", "rewrap", "demo"}) {
+        new String[] {
+          "keygen", "encrypt", "decrypt", "inspect", "rewrap", "scan", "policy", "doctor",
+          "kms-plugin", "demo"
+        }) {
       CliProcess.Result r = cli().run(command, "--help");
       assertThat(r.exit()).isZero();
       assertThat(r.stdout()).startsWith("Usage: envelope " + command);
