@@ -132,8 +132,46 @@ final class ApiServer implements AutoCloseable {
         .toByteArray();
   }
 
+  /**
+   * Polls Status every {@code period} on its own thread, as the apiserver's health checks do, and
+   * records each key_id it sees in order (repeats collapsed); stopped by {@link #close()}.
+   */
+  java.util.List<String> pollStatus(java.time.Duration period) {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    poller =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "apiserver-status-poll");
+              t.setDaemon(true);
+              return t;
+            });
+    poller.scheduleWithFixedDelay(
+        () -> {
+          try {
+            String id =
+                stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance())
+                    .getKeyId();
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(id)) {
+              seen.add(id);
+            }
+          } catch (RuntimeException e) {
+            // an unhealthy Status is the apiserver's business, not the poller's
+          }
+        },
+        0,
+        period.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return seen;
+  }
+
+  private java.util.concurrent.ScheduledExecutorService poller;
+
   @Override
   public void close() throws InterruptedException {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }

@@ -165,7 +165,9 @@ class ApiServerHarnessTest {
     String b = fixture.localKek("etcd-b");
     fixture.policy(a, "", 1);
     try (KmsPlugin plugin = fixture.start();
-        ApiServer api = new ApiServer(fixture.socket)) {
+        ApiServer api = new ApiServer(fixture.socket);
+        ApiServer watcher = new ApiServer(fixture.socket)) {
+      List<String> polled = watcher.pollStatus(Duration.ofMillis(20));
       ApiServer.Stored underA = api.sealer();
       // Rotate: B wraps, A only opens. The live policy changes key_id without a restart.
       fixture.policy(b, a, 1);
@@ -187,6 +189,9 @@ class ApiServerHarnessTest {
       assertThat(idA2).isNotEqualTo(underA.keyId()).isNotEqualTo(idB);
       assertThat(api.open(underA)).isEqualTo(underA.seed());
       assertThat(api.open(underB)).isEqualTo(underB.seed());
+      // Status polled on a schedule throughout saw each id once, in order, never going back.
+      await(() -> polled.contains(idA2), "the poller sees the third id");
+      assertThat(polled).containsExactly(underA.keyId(), idB, idA2);
     }
   }
 
