@@ -12,8 +12,8 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code envelope} command line: keygen, encrypt, decrypt, inspect, rewrap, policy, scan,
- * doctor, kms-plugin, demo. Every failure is one line on stderr and a documented exit code ({@link ExitCode});
- * {@code --verbose} adds the stack trace.
+ * doctor, kms-plugin, demo. Every failure is one line on stderr and a documented exit code ({@link
+ * ExitCode}); {@code --verbose} adds the stack trace.
  */
 @Command(
     name = "envelope",

@@ -270,8 +270,16 @@ class EnvelopeCliIT {
   void helpAndVersion() throws Exception {
     for (String command :
         new String[] {
-          "keygen", "encrypt", "decrypt", "inspect", "rewrap", "scan", "policy", "doctor",
-          "kms-plugin", "demo"
+          "keygen",
+          "encrypt",
+          "decrypt",
+          "inspect",
+          "rewrap",
+          "scan",
+          "policy",
+          "doctor",
+          "kms-plugin",
+          "demo"
         }) {
       CliProcess.Result r = cli().run(command, "--help");
       assertThat(r.exit()).isZero();
