@@ -10,6 +10,8 @@ module dev.envelope.core {
   requires com.fasterxml.jackson.dataformat.cbor;
   requires com.fasterxml.jackson.dataformat.yaml;
   requires com.github.benmanes.caffeine;
+  requires io.github.resilience4j.circuitbreaker;
+  requires io.github.resilience4j.core;
   requires com.google.crypto.tink;
   requires org.slf4j;
   requires static transitive org.jspecify;

@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  * prefer: [aws-kms, local]        # schemes or full KEK URIs, tried first in this order
  * wrapTimeout: PT10S              # deadline for wrapping a new data key under all KEKs
  * decryptCache: { maxEntries: 1000, ttl: PT5M }   # unwrapped data keys kept (0 entries: off)
+ * kekCircuit: { failures: 3, coolDown: PT30S, probeInterval: PT5S }   # skip a dead KMS; or: off
  * policySource:                   # optional: where the key policy is read and reloaded from
  *   kind: file                    # or: kind: kubernetes, namespace: …, name: … (envelope-kubernetes)
  *   path: /etc/envelope/policy/policy.yaml
@@ -51,7 +52,8 @@ public final class LocalConfig {
           DEFAULT_WRAP_TIMEOUT,
           DEFAULT_DECRYPT_CACHE_ENTRIES,
           DEFAULT_DECRYPT_CACHE_TTL,
-          null);
+          null,
+          KekCircuit.DEFAULTS);
 
   /** The entry of {@code policySource} that says which kind of source it is. */
   public static final String POLICY_SOURCE_KIND = "kind";
@@ -63,6 +65,7 @@ public final class LocalConfig {
   private final int decryptCacheEntries;
   private final Duration decryptCacheTtl;
   private final @Nullable ProviderSettings policySource;
+  private final KekCircuit kekCircuit;
 
   private LocalConfig(
       String source,
@@ -71,8 +74,10 @@ public final class LocalConfig {
       Duration wrapTimeout,
       int decryptCacheEntries,
       Duration decryptCacheTtl,
-      @Nullable ProviderSettings policySource) {
+      @Nullable ProviderSettings policySource,
+      KekCircuit kekCircuit) {
     this.source = source;
+    this.kekCircuit = kekCircuit;
     this.policySource = policySource;
     this.prefer = List.copyOf(prefer);
     this.providers = Map.copyOf(providers);
@@ -98,7 +103,14 @@ public final class LocalConfig {
     doc.allowOnly(
         root,
         "",
-        Set.of("version", "prefer", "providers", "wrapTimeout", "decryptCache", "policySource"));
+        Set.of(
+            "version",
+            "prefer",
+            "providers",
+            "wrapTimeout",
+            "decryptCache",
+            "policySource",
+            "kekCircuit"));
     doc.requireVersion(root);
     List<String> prefer = doc.stringList(root.get("prefer"), "prefer");
     Map<String, ProviderSettings> providers = new LinkedHashMap<>();
@@ -157,7 +169,46 @@ public final class LocalConfig {
       }
       policySource = ProviderSettings.section(doc.source, "policySource", values);
     }
-    return new LocalConfig(doc.source, prefer, providers, wrapTimeout, entries, ttl, policySource);
+    return new LocalConfig(
+        doc.source,
+        prefer,
+        providers,
+        wrapTimeout,
+        entries,
+        ttl,
+        policySource,
+        kekCircuit(doc, root.get("kekCircuit")));
+  }
+
+  private static KekCircuit kekCircuit(PolicyDocument doc, @Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      return KekCircuit.DEFAULTS;
+    }
+    // `off` is a YAML 1.1 boolean for some parsers and a string for others: take both.
+    if ((node.isTextual() && node.asText().equals("off"))
+        || (node.isBoolean() && !node.booleanValue())) {
+      return KekCircuit.OFF;
+    }
+    doc.object(node, "kekCircuit");
+    doc.allowOnly(node, "kekCircuit", Set.of("failures", "coolDown", "probeInterval"));
+    int failures = KekCircuit.DEFAULTS.failures();
+    if (node.has("failures")) {
+      JsonNode n = node.get("failures");
+      if (!n.isInt() || n.intValue() < 1 || n.intValue() > 100) {
+        throw new InvalidPolicyException(
+            doc.source, "kekCircuit.failures", "must be a whole number in 1..100");
+      }
+      failures = n.intValue();
+    }
+    Duration coolDown =
+        node.has("coolDown")
+            ? positiveDuration(doc, node.get("coolDown"), "kekCircuit.coolDown")
+            : KekCircuit.DEFAULTS.coolDown();
+    Duration probe =
+        node.has("probeInterval")
+            ? positiveDuration(doc, node.get("probeInterval"), "kekCircuit.probeInterval")
+            : KekCircuit.DEFAULTS.probeInterval();
+    return new KekCircuit(true, failures, coolDown, probe);
   }
 
   private static Duration positiveDuration(PolicyDocument doc, JsonNode node, String path) {
@@ -189,7 +240,12 @@ public final class LocalConfig {
     return s != null ? s : new ProviderSettings(source, scheme, Map.of());
   }
 
-  /** Deadline for wrapping a new data key under all KEKs of a logical key. */
+  /** Circuit breaking per KEK ({@link KekCircuit}). */
+  public KekCircuit kekCircuit() {
+    return kekCircuit;
+  }
+
+  /** How long all KEKs of a logical key may take to wrap a new data key. */
   public Duration wrapTimeout() {
     return wrapTimeout;
   }
@@ -249,8 +305,15 @@ public final class LocalConfig {
     private Duration wrapTimeout = DEFAULT_WRAP_TIMEOUT;
     private int decryptCacheEntries = DEFAULT_DECRYPT_CACHE_ENTRIES;
     private Duration decryptCacheTtl = DEFAULT_DECRYPT_CACHE_TTL;
+    private KekCircuit kekCircuit = KekCircuit.DEFAULTS;
 
     private Builder() {}
+
+    /** Circuit breaking per KEK (default {@link KekCircuit#DEFAULTS}; {@link KekCircuit#OFF}). */
+    public Builder kekCircuit(KekCircuit circuit) {
+      this.kekCircuit = java.util.Objects.requireNonNull(circuit);
+      return this;
+    }
 
     /** Deadline for wrapping under all KEKs (default 10 s). */
     public Builder wrapTimeout(Duration timeout) {
@@ -292,7 +355,8 @@ public final class LocalConfig {
           wrapTimeout,
           decryptCacheEntries,
           decryptCacheTtl,
-          null);
+          null,
+          kekCircuit);
     }
   }
 }

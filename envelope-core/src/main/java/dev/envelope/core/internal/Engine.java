@@ -29,6 +29,7 @@ public final class Engine implements AutoCloseable {
   private final Rewrapper rewrapper;
   private final KekCalls calls;
   private final AuditTrail audit;
+  private final KekCircuits circuits;
 
   /**
    * @param observer told of every KEK call; must not throw (the facade guards it)
@@ -49,7 +50,8 @@ public final class Engine implements AutoCloseable {
               return t;
             });
     this.audit = audit;
-    this.calls = new KekCalls(observer, audit);
+    this.circuits = new KekCircuits(config.kekCircuit(), registry::kek);
+    this.calls = new KekCalls(observer, audit, circuits);
     Wrapper wrapper =
         new Wrapper(registry, limits, counters, wrapExecutor, config.wrapTimeout(), calls, audit);
     this.decryptCache =
@@ -103,6 +105,7 @@ public final class Engine implements AutoCloseable {
   public void close() {
     encryptCache.close();
     decryptCache.close();
+    circuits.close();
     registry.close();
     wrapExecutor.shutdownNow();
   }

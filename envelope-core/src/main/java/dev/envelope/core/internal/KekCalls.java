@@ -14,10 +14,12 @@ import java.util.function.Supplier;
 final class KekCalls {
   private final EnvelopeObserver observer;
   private final AuditTrail audit;
+  private final KekCircuits circuits;
 
-  KekCalls(EnvelopeObserver observer, AuditTrail audit) {
+  KekCalls(EnvelopeObserver observer, AuditTrail audit, KekCircuits circuits) {
     this.observer = observer;
     this.audit = audit;
+    this.circuits = circuits;
   }
 
   <T> T timed(
@@ -25,7 +27,10 @@ final class KekCalls {
     return run(operation, context, kek, false, call);
   }
 
-  /** As {@link #timed}, for a health or doctor check: audited as a probe, not observed. */
+  /**
+   * As {@link #timed}, for a health or doctor check: audited as a probe, not observed, and not
+   * subject to the KEK's circuit (a check reports the truth).
+   */
   <T> T probe(
       EnvelopeObserver.KekOperation operation, WrapContext context, Kek kek, Supplier<T> call) {
     return run(operation, context, kek, true, call);
@@ -37,6 +42,9 @@ final class KekCalls {
       Kek kek,
       boolean probe,
       Supplier<T> call) {
+    if (!probe) {
+      circuits.acquire(kek.uri(), context); // throws, without calling, if the circuit is open
+    }
     String[] previous = audit.enabled() ? CallReferences.open() : null;
     long start = System.nanoTime();
     RuntimeException failure = null;
@@ -48,6 +56,7 @@ final class KekCalls {
     } finally {
       long nanos = System.nanoTime() - start;
       if (!probe) {
+        circuits.record(kek.uri(), nanos, failure);
         observer.kekCall(operation, context.logicalKeyId(), kek.uri(), nanos, failure);
       }
       if (audit.enabled()) {
