@@ -181,8 +181,8 @@ class KeyPolicyTest {
     assertThatThrownBy(() -> LocalConfig.parse("version: 1\ncredentials: {}\n", "local.yaml"))
         .isInstanceOf(InvalidPolicyException.class)
         .hasMessage(
-            "local.yaml: credentials: unknown field; allowed here: decryptCache, policySource, prefer,"
-                + " providers, version, wrapTimeout");
+            "local.yaml: credentials: unknown field; allowed here: decryptCache, kekCircuit,"
+                + " policySource, prefer, providers, version, wrapTimeout");
   }
 
   @Test

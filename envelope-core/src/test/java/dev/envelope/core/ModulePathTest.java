@@ -24,6 +24,7 @@ class ModulePathTest {
           "jackson-",
           "snakeyaml",
           "caffeine",
+          "resilience4j-",
           "tink-",
           "protobuf-java",
           "gson",
