@@ -31,6 +31,8 @@ public final class MemoryKekProvider implements KekProvider {
   static final List<String> CALLS = new CopyOnWriteArrayList<>();
   static final Map<String, Supplier<RuntimeException>> UNWRAP_FAILURES = new ConcurrentHashMap<>();
   static final Map<String, Long> WRAP_DELAY_MILLIS = new ConcurrentHashMap<>();
+  static final Map<String, Long> OPEN_DELAY_MILLIS = new ConcurrentHashMap<>();
+  static final Map<String, Integer> OPEN_FAILURES = new ConcurrentHashMap<>();
 
   /** Every data key handed to wrap and returned by unwrap, to check that they get destroyed. */
   static final List<SecretBytes> SEEN_KEYS = new CopyOnWriteArrayList<>();
@@ -48,6 +50,8 @@ public final class MemoryKekProvider implements KekProvider {
     CALLS.clear();
     UNWRAP_FAILURES.clear();
     WRAP_DELAY_MILLIS.clear();
+    OPEN_DELAY_MILLIS.clear();
+    OPEN_FAILURES.clear();
     SEEN_KEYS.clear();
     SEEN_KEY_BYTES.clear();
   }
@@ -60,6 +64,17 @@ public final class MemoryKekProvider implements KekProvider {
   @Override
   public Kek open(String uri, ProviderSettings settings) {
     CALLS.add("open " + uri);
+    Long openDelay = OPEN_DELAY_MILLIS.get(uri);
+    if (openDelay != null) {
+      try {
+        Thread.sleep(openDelay); // as a DescribeKey round trip
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (OPEN_FAILURES.merge(uri, -1, Integer::sum) >= 0) {
+      throw new KeyUnavailableException("memory KEK " + uri + ": not reachable yet", true);
+    }
     byte[] key =
         KEYS.computeIfAbsent(
             uri,

@@ -30,6 +30,8 @@ final class KekRegistry implements AutoCloseable {
   private final Map<String, KekProvider> providers;
   private final LocalConfig config;
   private final ConcurrentHashMap<String, Kek> open = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, java.util.concurrent.CompletableFuture<Kek>> opening =
+      new ConcurrentHashMap<>();
 
   KekRegistry(Map<String, KekProvider> providers, LocalConfig config) {
     this.providers = Map.copyOf(providers);
@@ -59,17 +61,35 @@ final class KekRegistry implements AutoCloseable {
               + " with Envelope.builder().provider(...) or discoverProviders()",
           false);
     }
-    return open.computeIfAbsent(
-        uri,
-        u -> {
-          Kek opened = provider.open(u, config.settings(scheme));
-          if (opened == null || !u.equals(opened.uri())) {
-            throw new KeyUnavailableException(
-                "the provider for '" + scheme + "' returned no KEK or one for another URI", false);
-          }
-          LOG.debug("Opened KEK {} ({})", u, opened.algorithm().name());
-          return opened;
-        });
+    // Opening may call the KMS (DescribeKey, a public key): never inside a map lock, which would
+    // block every other KEK in the same bin and pin a virtual thread's carrier. One caller opens,
+    // the others wait on its future; a failed open is forgotten so a later call tries again.
+    java.util.concurrent.CompletableFuture<Kek> mine =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Kek> theirs = opening.putIfAbsent(uri, mine);
+    if (theirs != null) {
+      try {
+        return theirs.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    try {
+      Kek opened = provider.open(uri, config.settings(scheme));
+      if (opened == null || !uri.equals(opened.uri())) {
+        throw new KeyUnavailableException(
+            "the provider for '" + scheme + "' returned no KEK or one for another URI", false);
+      }
+      LOG.debug("Opened KEK {} ({})", uri, opened.algorithm().name());
+      open.put(uri, opened);
+      mine.complete(opened);
+      return opened;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      opening.remove(uri, mine);
+    }
   }
 
   /**

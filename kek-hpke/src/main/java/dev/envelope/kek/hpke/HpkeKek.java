@@ -29,7 +29,8 @@ final class HpkeKek implements Kek {
   private final HpkePublicKey recipient;
   private final AsymmetricKeyParameter publicKey;
   private final Path privateKeyFile;
-  private final Object loadLock = new Object();
+  private final java.util.concurrent.locks.ReentrantLock loadLock =
+      new java.util.concurrent.locks.ReentrantLock();
   private volatile AsymmetricCipherKeyPair keyPair;
   private volatile boolean closed;
 
@@ -146,11 +147,15 @@ final class HpkeKek implements Kek {
     if (pair != null) {
       return pair;
     }
-    synchronized (loadLock) {
+    // A lock, not synchronized: reading the key file must not pin a virtual thread's carrier.
+    loadLock.lock();
+    try {
       if (keyPair == null) {
         keyPair = load();
       }
       return keyPair;
+    } finally {
+      loadLock.unlock();
     }
   }
 

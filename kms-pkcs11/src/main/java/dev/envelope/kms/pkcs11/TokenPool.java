@@ -41,7 +41,8 @@ final class TokenPool {
   private final Semaphore permits;
   private final long waitMillis;
   private final LinkedBlockingDeque<Session> idle = new LinkedBlockingDeque<>();
-  private final Object loginLock = new Object();
+  private final java.util.concurrent.locks.ReentrantLock loginLock =
+      new java.util.concurrent.locks.ReentrantLock();
   private volatile boolean closed;
 
   private TokenPool(Token token, String label, char[] pin, Pkcs11Settings settings) {
@@ -157,15 +158,18 @@ final class TokenPool {
   }
 
   private void login(Session session) throws PKCS11Exception {
-    synchronized (loginLock) {
-      try {
-        session.login(CKU_USER, pin);
-      } catch (PKCS11Exception e) {
-        // Another thread of this process logged in first: login state is shared, so this is fine.
-        if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
-          throw e;
-        }
+    // A lock, not synchronized: a login is a call into the HSM, which must not pin a virtual
+    // thread's carrier while it waits for the lock.
+    loginLock.lock();
+    try {
+      session.login(CKU_USER, pin);
+    } catch (PKCS11Exception e) {
+      // Another thread of this process logged in first: login state is shared, so this is fine.
+      if (e.getErrorCode() != CKR_USER_ALREADY_LOGGED_IN) {
+        throw e;
       }
+    } finally {
+      loginLock.unlock();
     }
   }
 
