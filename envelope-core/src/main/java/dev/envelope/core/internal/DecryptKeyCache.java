@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +19,8 @@ final class DecryptKeyCache implements AutoCloseable {
 
   private final Cache<Key, DataKey> cache;
   private final Counters counters;
+  private final java.util.concurrent.ConcurrentMap<Key, CompletableFuture<DataKey>> loading =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   DecryptKeyCache(int maxEntries, Duration ttl, Counters counters) {
     this.counters = counters;
@@ -65,19 +68,54 @@ final class DecryptKeyCache implements AutoCloseable {
         new Key(
             logicalKeyId, kekUri, wrapAlgorithm, ByteKey.view(wrappedKey, 0, wrappedKey.length));
     while (true) {
-      boolean[] loaded = new boolean[1];
-      DataKey dataKey =
-          cache.get(
-              key,
-              k -> {
-                loaded[0] = true;
-                return unwrap.get();
-              });
-      if (dataKey.lease()) {
-        (loaded[0] ? counters.decryptMisses : counters.decryptHits).increment();
-        return dataKey;
+      DataKey cached = cache.getIfPresent(key);
+      if (cached == null) {
+        cached = load(key, unwrap);
+        if (cached == null) {
+          continue; // another caller's unwrap failed or was retired: look again
+        }
+        if (cached.lease()) {
+          return cached;
+        }
+      } else if (cached.lease()) {
+        counters.decryptHits.increment();
+        return cached;
       }
-      cache.asMap().remove(key, dataKey); // destroyed between lookup and lease: load again
+      cache.asMap().remove(key, cached); // destroyed between lookup and lease: load again
+    }
+  }
+
+  /**
+   * One unwrap per missing key, outside any lock of the cache's map: a hung KMS must not hold a map
+   * bin (which would stall decrypts of unrelated keys in that bin, and pin a virtual thread's
+   * carrier). Concurrent callers for the same key wait for the first one's unwrap.
+   *
+   * @return the data key (counted as a miss for the caller that unwrapped, a hit for the others),
+   *     or null if the unwrap another caller made failed
+   */
+  private DataKey load(Key key, Supplier<DataKey> unwrap) {
+    CompletableFuture<DataKey> mine = new CompletableFuture<>();
+    CompletableFuture<DataKey> theirs = loading.putIfAbsent(key, mine);
+    if (theirs != null) {
+      try {
+        DataKey shared = theirs.join();
+        counters.decryptHits.increment();
+        return shared;
+      } catch (java.util.concurrent.CompletionException e) {
+        return null; // the other caller got the failure; try ourselves
+      }
+    }
+    try {
+      DataKey fresh = unwrap.get();
+      counters.decryptMisses.increment();
+      cache.put(key, fresh);
+      mine.complete(fresh);
+      return fresh;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      loading.remove(key, mine);
     }
   }
 
