@@ -131,6 +131,36 @@ class AuditTrailTest {
   }
 
   @Test
+  void parallelWrapsOnWorkerThreadsEachCarryTheirOwnReference() {
+    Recording sink = new Recording();
+    try (Envelope e =
+        Envelope.builder()
+            .policy(
+                KeyPolicy.builder()
+                    .key(
+                        "payments",
+                        List.of("memory://a", "memory://b", "memory://c"),
+                        List.of(),
+                        3,
+                        new DataKeyCacheLimits(Duration.ofMinutes(5), 1, 1L << 30))
+                    .build())
+            .provider(new MemoryKekProvider())
+            .audit(sink)
+            .build()) {
+      for (int i = 0; i < 20; i++) {
+        e.encrypt("payments", PLAINTEXT, CONTEXT); // three wraps in parallel per message
+      }
+    }
+    List<AuditEvent.KekCall> wraps = sink.of(AuditEvent.KekCall.class);
+    assertThat(wraps).hasSize(60);
+    // Each worker thread's call kept the reference its own KEK recorded: all distinct, none lost.
+    assertThat(wraps)
+        .extracting(AuditEvent.KekCall::reference)
+        .doesNotContainNull()
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void aFailedKekCallCarriesItsErrorType() {
     Recording sink = new Recording();
     KeyPolicy policy = Fixture.policy("payments", "memory://a");
