@@ -59,7 +59,16 @@ public final class DecryptingInputStream extends InputStream {
       if (finished) {
         return -1;
       }
-      nextChunk();
+      if (len >= Cobblestone.CHUNK_BYTES) {
+        // Room for a whole chunk: open it straight into the caller's array, sparing a pass over
+        // the data (issue 20). The caller sees it only once its tag verified.
+        int n = nextChunk(b, off);
+        if (n > 0 || finished) {
+          return n > 0 ? n : -1;
+        }
+        continue;
+      }
+      limit = nextChunk(null, 0);
     }
     int n = Math.min(len, limit - position);
     System.arraycopy(plain, position, b, off, n);
@@ -88,7 +97,16 @@ public final class DecryptingInputStream extends InputStream {
     return n;
   }
 
-  private void nextChunk() throws IOException {
+  /**
+   * Reads, authenticates and opens the next chunk into {@code out} at {@code outOff}, which has
+   * room for a full chunk, or into this stream's own buffer if {@code out} is null; returns its
+   * plaintext length. On any failure the target range is zeroed and the failure is kept for every
+   * later read.
+   */
+  private int nextChunk(byte[] out, int outOff) throws IOException {
+    // Nothing of the previous chunk may be served again if this one fails.
+    position = 0;
+    limit = 0;
     int n = readChunk();
     try {
       if (n < Cobblestone.TAG_BYTES) {
@@ -97,23 +115,31 @@ public final class DecryptingInputStream extends InputStream {
                 + (index == 0 ? "before its first chunk" : "after chunk " + (index - 1))
                 + " without the final chunk");
       }
-      // Nothing of the previous chunk may be served again if this one fails.
-      position = 0;
-      limit = 0;
-      if (plain.length < n - Cobblestone.TAG_BYTES) {
-        plain = new byte[n - Cobblestone.TAG_BYTES];
+      if (out == null) {
+        if (plain.length < n - Cobblestone.TAG_BYTES) {
+          plain = new byte[n - Cobblestone.TAG_BYTES];
+        }
+        out = plain;
+        outOff = 0;
       }
-      int decrypted = chunks.decrypt(index++, sealed, 0, n, plain, 0);
+      int decrypted;
+      try {
+        decrypted = chunks.decrypt(index++, sealed, 0, n, out, outOff);
+      } catch (RuntimeException e) {
+        // The JDK zeroes what it wrote on a bad tag; this does not rely on it.
+        Arrays.fill(out, outOff, outOff + n - Cobblestone.TAG_BYTES, (byte) 0);
+        throw e;
+      }
       if (n < Cobblestone.SEALED_CHUNK_BYTES) {
         // A short chunk is the last; anything after it was appended.
         if (source.read() != -1) {
-          Arrays.fill(plain, (byte) 0);
+          Arrays.fill(out, outOff, outOff + decrypted, (byte) 0);
           throw new AuthenticationException(
               "the envelope has bytes after its final chunk: it was altered");
         }
         finished = true;
       }
-      limit = decrypted;
+      return decrypted;
     } catch (EnvelopeException e) {
       failure = e;
       throw e;

@@ -45,6 +45,14 @@ public final class EncryptingOutputStream extends OutputStream {
     }
     java.util.Objects.checkFromIndexSize(off, len, b.length);
     while (len > 0) {
+      if (buffered == 0 && len >= Cobblestone.CHUNK_BYTES) {
+        // A whole chunk of the caller's array is sealed where it lies: copying it into the
+        // buffer first was one of the stream's two extra passes over the data (issue 20).
+        seal(b, off, Cobblestone.CHUNK_BYTES);
+        off += Cobblestone.CHUNK_BYTES;
+        len -= Cobblestone.CHUNK_BYTES;
+        continue;
+      }
       if (buffered == plain.length && plain.length < Cobblestone.CHUNK_BYTES) {
         plain =
             Arrays.copyOf(
@@ -64,17 +72,22 @@ public final class EncryptingOutputStream extends OutputStream {
   }
 
   private void sealBuffered() throws IOException {
-    if (sealed.length < buffered + Cobblestone.TAG_BYTES) {
+    seal(plain, 0, buffered);
+    buffered = 0;
+  }
+
+  /** Seals {@code len} bytes (at most one chunk) as the next chunk and writes it to the sink. */
+  private void seal(byte[] b, int off, int len) throws IOException {
+    if (sealed.length < len + Cobblestone.TAG_BYTES) {
       sealed =
           new byte
-              [buffered == Cobblestone.CHUNK_BYTES
+              [len == Cobblestone.CHUNK_BYTES
                   ? Cobblestone.SEALED_CHUNK_BYTES
-                  : buffered + Cobblestone.TAG_BYTES];
+                  : len + Cobblestone.TAG_BYTES];
     }
-    counter.accept(buffered);
-    int n = chunks.encrypt(index++, plain, 0, buffered, sealed, 0);
+    counter.accept(len);
+    int n = chunks.encrypt(index++, b, off, len, sealed, 0);
     sink.write(sealed, 0, n);
-    buffered = 0;
   }
 
   /** Does not flush a partial chunk (that would end the message); flushes the sink. */
