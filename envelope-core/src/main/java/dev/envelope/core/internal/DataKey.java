@@ -6,7 +6,6 @@ import dev.envelope.core.format.DerivedKeys;
 import dev.envelope.core.spi.SecretBytes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -33,10 +32,7 @@ final class DataKey {
   final String unwrappedBy;
 
   private final long expiresAtNanos;
-  private final long maxMessages;
-  private final long maxBytes;
-  private final AtomicLong messages = new AtomicLong();
-  private final AtomicLong bytes = new AtomicLong();
+  private final MessageBudget budget;
 
   /**
    * Leases in flight. Striped (LongAdder), because every message on every thread takes one: a
@@ -72,8 +68,10 @@ final class DataKey {
     this.derived = DerivedKeys.of(dek);
     this.encodedRecipients = recipients;
     this.expiresAtNanos = limits == null ? Long.MAX_VALUE : nowNanos + limits.maxAge().toNanos();
-    this.maxMessages = limits == null ? Long.MAX_VALUE : limits.maxMessages();
-    this.maxBytes = limits == null ? Long.MAX_VALUE : limits.maxBytes();
+    this.budget =
+        new MessageBudget(
+            limits == null ? Long.MAX_VALUE : limits.maxMessages(),
+            limits == null ? Long.MAX_VALUE : limits.maxBytes());
   }
 
   /** A DEK for sealing, with its wrapped copies, bounded by {@code limits}. */
@@ -105,22 +103,7 @@ final class DataKey {
     if (!lease()) {
       return false;
     }
-    // One atomic add each; an over-count only retires the key a message early.
-    if (messages.getAndIncrement() >= maxMessages) {
-      release();
-      return false;
-    }
-    if (plaintextBytes == 0) {
-      // A stream (size unknown; it counts its chunks as it goes) or an empty message: it may
-      // start only while the key is below maxBytes.
-      if (bytes.get() >= maxBytes) {
-        release();
-        return false;
-      }
-      return true;
-    }
-    long before = bytes.getAndAdd(plaintextBytes);
-    if (before > 0 && before + plaintextBytes > maxBytes) {
+    if (!budget.tryTake(plaintextBytes)) {
       release();
       return false;
     }
@@ -149,7 +132,7 @@ final class DataKey {
    * unknown when it started), so the key stops taking new messages as soon as it reached maxBytes.
    */
   void addBytes(long n) {
-    bytes.addAndGet(n);
+    budget.addBytes(n);
   }
 
   /** Takes a lease without reserving; false once the key was retired (dropped by its cache). */
@@ -190,10 +173,10 @@ final class DataKey {
 
   @Override
   public String toString() {
-    return "DataKey[messages="
-        + messages.get()
-        + ", bytes="
-        + bytes.get()
+    return "DataKey[messagesClaimed="
+        + budget.messagesClaimed()
+        + ", bytesClaimed="
+        + budget.bytesClaimed()
         + (isDestroyed() ? ", destroyed]" : "]");
   }
 }
