@@ -29,6 +29,15 @@ final class EncryptKeyCache implements AutoCloseable {
   private final BiFunction<LogicalKey, String, DataKey> factory;
   private final Counters counters;
 
+  /**
+   * The data key in use per logical key, read first by every message: a {@link ConcurrentHashMap}
+   * read writes nothing, where a Caffeine read records the access in a buffer that threads share
+   * (two threads sealing under one key spent 12% of their time there, issue 20). Caffeine stays the
+   * owner of each key's life: what it drops is retired, and a retired or used-up key found here
+   * fails {@link DataKey#tryReserve} and is taken out, so this map never extends a key's use.
+   */
+  private final ConcurrentHashMap<LogicalKey, Slot> inUse = new ConcurrentHashMap<>();
+
   /** Why the entry of a logical key id went away, for the next data key's audit event. */
   private final ConcurrentMap<String, String> retiredBecause = new ConcurrentHashMap<>();
 
@@ -69,6 +78,9 @@ final class EncryptKeyCache implements AutoCloseable {
                     retiredBecause.putIfAbsent(key.id(), "expired");
                   }
                   if (slot != null && slot.dataKey != null) {
+                    if (key != null) {
+                      inUse.remove(key, slot);
+                    }
                     slot.dataKey.retire();
                   }
                 })
@@ -87,6 +99,14 @@ final class EncryptKeyCache implements AutoCloseable {
       fresh.tryReserve(plaintextBytes);
       fresh.retire(); // zeroed as soon as the caller releases it
       return fresh;
+    }
+    Slot current = inUse.get(key);
+    if (current != null) {
+      if (current.dataKey.tryReserve(plaintextBytes)) {
+        counters.encryptHits.increment();
+        return current.dataKey;
+      }
+      inUse.remove(key, current); // used up, expired or retired: Caffeine's entry decides next
     }
     boolean made = false;
     while (true) {
@@ -119,6 +139,9 @@ final class EncryptKeyCache implements AutoCloseable {
       }
       if (slot.dataKey.tryReserve(plaintextBytes)) {
         (made ? counters.encryptMisses : counters.encryptHits).increment();
+        if (inUse.get(key) != slot) {
+          inUse.put(key, slot);
+        }
         return slot.dataKey;
       }
       if (map.remove(key, future)) { // used up or expired: retired by the removal listener
@@ -144,10 +167,14 @@ final class EncryptKeyCache implements AutoCloseable {
               }
               return changed;
             });
+    // The removal listener took out what it retired; this drops any entry put back by a message
+    // that raced the reload (retired, so it could not be used, but it would be kept).
+    inUse.keySet().removeIf(k -> !policy.key(k.id()).map(k::equals).orElse(false));
   }
 
   @Override
   public void close() {
     cache.synchronous().invalidateAll();
+    inUse.clear();
   }
 }
