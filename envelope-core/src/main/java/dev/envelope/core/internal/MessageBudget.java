@@ -1,6 +1,7 @@
 package dev.envelope.core.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * How many more messages and bytes one data key may seal, shared by every thread that seals under
@@ -35,8 +36,7 @@ final class MessageBudget {
   private final AtomicLong bytesClaimed = new AtomicLong();
 
   /** Created on first use: a key sealed from one thread needs one stripe, not all of them. */
-  private final java.util.concurrent.atomic.AtomicReferenceArray<Stripe> stripes =
-      new java.util.concurrent.atomic.AtomicReferenceArray<>(STRIPES);
+  private final AtomicReferenceArray<Stripe> stripes = new AtomicReferenceArray<>(STRIPES);
 
   MessageBudget(long maxMessages, long maxBytes) {
     this.maxMessages = maxMessages;
