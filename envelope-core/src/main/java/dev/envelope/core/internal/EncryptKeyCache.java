@@ -161,7 +161,7 @@ final class EncryptKeyCache implements AutoCloseable {
     map.keySet()
         .removeIf(
             k -> {
-              boolean changed = !policy.key(k.id()).map(k::equals).orElse(false);
+              boolean changed = replacedBy(policy, k);
               if (changed) {
                 retiredBecause.put(k.id(), "policy");
               }
@@ -169,7 +169,12 @@ final class EncryptKeyCache implements AutoCloseable {
             });
     // The removal listener took out what it retired; this drops any entry put back by a message
     // that raced the reload (retired, so it could not be used, but it would be kept).
-    inUse.keySet().removeIf(k -> !policy.key(k.id()).map(k::equals).orElse(false));
+    inUse.keySet().removeIf(k -> replacedBy(policy, k));
+  }
+
+  /** True unless {@code policy} names {@code key} with exactly the same settings. */
+  private static boolean replacedBy(KeyPolicy policy, LogicalKey key) {
+    return !policy.key(key.id()).map(key::equals).orElse(false);
   }
 
   @Override
